@@ -1,0 +1,34 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test db clean-db bench
+
+$(VENV)/.stamp-runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.stamp-dev: $(VENV)/.stamp-runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Creates or migrates data/health.duckdb (or $$INDICATORS_DB) and loads the seed catalogue;
+# existing rows are kept.
+db: $(VENV)/.stamp-runtime
+	$(PY) -m indicators init-db
+
+run: db
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+# pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+bench: $(VENV)/.stamp-runtime
+	$(PY) -m indicators bench --format json

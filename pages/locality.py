@@ -1,0 +1,147 @@
+"""Địa phương: every target of one province or commune, its status and progress chart."""
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import fmt, ui
+from indicators.charts import progress_figure
+from indicators.progress import STATUSES
+from indicators.status import DEFAULT_TARGET_YEAR, target_years
+from indicators.text import matches
+
+DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+con = ui.connection()
+provinces = ui.provinces(con)
+params = st.query_params
+
+
+def _province_label(code: str) -> str:
+    row = provinces.loc[provinces["locality_code"] == code].iloc[0]
+    mark = " · có chỉ tiêu" if row["n_targets"] else ""
+    return f"{row['name']} ({code}){mark}"
+
+
+# --- which locality: from the URL first (shareable), else the default --------------------
+wanted = params.get("locality", DEFAULT_LOCALITY)
+codes = provinces["locality_code"].tolist()
+wanted_province = wanted
+if wanted not in codes:
+    found = con.cursor().execute("select parent_code from locality where locality_code = $c",
+                                 {"c": wanted}).fetchone()
+    wanted_province = found[0] if found and found[0] else DEFAULT_LOCALITY
+
+st.title(ui.t("page_locality"))
+c1, c2, c3 = st.columns([3, 4, 2])
+province = c1.selectbox(ui.t("province"), codes, index=codes.index(wanted_province),
+                        format_func=_province_label, key="province")
+communes = ui.communes_of(con, province)
+query_text = c2.text_input(ui.t("commune_search"), key="commune_query",
+                           placeholder="vd. hung dao")
+shown = communes[[matches(query_text, k) for k in communes["search_key"]]] if query_text else communes
+options = [province] + shown["locality_code"].tolist()
+names = dict(zip(communes["locality_code"], communes["name"]))
+preselect = wanted if wanted in options else (options[1] if query_text and len(options) > 1 else province)
+commune_label = {province: ui.t("whole_province")}
+locality = c2.selectbox(
+    ui.t("commune"), options, index=options.index(preselect),
+    format_func=lambda c: commune_label.get(c) or f"{names[c]} ({c})"
+    + (" · có chỉ tiêu" if c in set(communes.loc[communes["n_targets"] > 0, "locality_code"]) else ""),
+    key=f"commune_of_{province}",
+)
+if query_text and len(options) == 1:
+    c2.caption(ui.t("no_match", q=query_text, province=_province_label(province)))
+
+years = target_years(con, locality) or [DEFAULT_TARGET_YEAR]
+wanted_year = int(params.get("year", DEFAULT_TARGET_YEAR)) if str(params.get("year", "")).isdigit() else DEFAULT_TARGET_YEAR
+year_default = wanted_year if wanted_year in years else (DEFAULT_TARGET_YEAR if DEFAULT_TARGET_YEAR in years else years[0])
+year = c3.selectbox(ui.t("target_year"), years, index=years.index(year_default), key=f"year_{locality}")
+params.update({"locality": locality, "year": str(year)})
+
+# --- the locality's progress -------------------------------------------------------------
+lp = ui.progress_of(con, locality, year)
+name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
+parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
+st.subheader(f"{name} ({locality}){parent}")
+
+if not lp.rows:
+    st.info(ui.t("no_targets", name=name))
+    known = ui.localities_with_targets(con)
+    st.caption(ui.t("has_targets", names=", ".join(f"{n} ({c})" for c, n in zip(known["locality_code"], known["name"]))))
+    st.stop()
+
+if lp.has_illustrative:
+    ui.illustrative_notice()
+
+counts = {s: sum(r["status"] == s for r in lp.rows) for s in STATUSES}
+summary = st.container(horizontal=True, gap="medium")
+with summary:
+    for s in STATUSES:
+        st.metric(ui.i18n.status_label(s, ui.lang()), counts[s], width="content", border=True)
+st.caption(f"Tiến độ đến năm {year}: {len(lp.rows)} chỉ tiêu trong các kế hoạch của địa phương. "
+           "Trạng thái theo phương pháp dự báo có trọng số thời gian (UN ESCAP); di chuột hoặc bấm "
+           "“Nguồn” để xem văn bản, mục và điều khoản của từng chỉ tiêu.")
+
+
+def render_card(r: dict) -> None:
+    d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
+    obs = lp.observations[lp.observations["indicator_code"] == r["indicator_code"]]
+    ms = lp.milestones[(lp.milestones["plan_code"] == r["plan_code"])
+                       & (lp.milestones["indicator_code"] == r["indicator_code"])
+                       & (lp.milestones["target_year"] <= r["target_year"])]
+    with st.container(border=True):
+        head, src = st.columns([5, 1], vertical_alignment="top")
+        head.markdown(f"**{r['indicator_name']}**")
+        with src.popover(ui.t("source"), width="stretch"):
+            issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
+            st.markdown(f"**Kế hoạch {r['plan_number']}**{issued} – {r['plan_issuer']}")
+            st.caption(r["plan_title"])
+            st.markdown(f"**Điều khoản:** {r['clause']}")
+            st.markdown(f"**Nội dung:** “{r['target_text']}”")
+            if r["year_note"]:
+                st.caption(f"Ghi chú: {r['year_note']}")
+            if r["baseline_source"] == "document" and r["baseline_source_text"]:
+                st.caption(f"Đầu vào: {r['baseline_source_text']}")
+        target_text = fmt.target(r["target_comparator"], r["target_value"], unit, d, kind, r["target_text"])
+        ui.status_badge(r["status"], help=f"Kế hoạch {r['plan_number']} – {r['clause']}")
+        latest = (f"{fmt.value(r['latest_value'], unit, d, kind)} ({fmt.period(r['latest_period'])})"
+                  if r["latest_value"] is not None else ui.t("no_value"))
+        if r["latest_is_illustrative"]:
+            latest += " · minh họa"
+        every = " mỗi năm" if r["is_every_year"] else ""
+        st.markdown(f"{ui.t('latest')}: **{latest}**  \n"
+                    f"{ui.t('target')} {r['target_year']}{every}: **{target_text}**")
+        facts = []
+        if r["baseline_value"] is not None:
+            how = ("theo kế hoạch" if r["baseline_source"] == "document"
+                   else "kế hoạch không ghi; lấy số báo cáo sớm nhất")
+            facts.append(f"{ui.t('baseline')} {r['baseline_year']}: {fmt.value(r['baseline_value'], unit, d, kind)} ({how})")
+        if r["projected_value"] is not None and kind != "yes_no":
+            facts.append(f"{ui.t('projected')} {r['target_year']}: {fmt.value(r['projected_value'], unit, d, kind)}")
+        if r["required_annual_change"] and r["status"] != "achieved" and not r["is_every_year"]:
+            facts.append(f"cần {fmt.signed(r['required_annual_change'], unit, d)}/năm")
+        if r["progress_share"] is not None and r["status"] != "achieved":
+            facts.append(f"đã đi được {fmt.number(100 * r['progress_share'], 0)}% chặng đường")
+        if facts:
+            st.caption(" · ".join(facts))
+        if r["yearly"]:
+            st.caption("Từng năm: " + " · ".join(
+                f"{y}: {fmt.value(v, unit, d, kind)} {'✔' if ok else '✘'}" for y, v, ok in r["yearly"]))
+        if r["is_qualitative"]:
+            st.caption("Chỉ tiêu định tính: kế hoạch không ghi con số, trạng thái không tính được.")
+        st.plotly_chart(progress_figure(r, obs, ms), config=CHART_CONFIG,
+                        key=f"chart-{r['plan_code']}-{r['indicator_code']}")
+
+
+group = None
+cols = None
+for i, r in enumerate(lp.rows):
+    if r["indicator_group"] != group:
+        group = r["indicator_group"]
+        st.markdown(f"#### {group}")
+        cols, n = st.columns(2), 0
+    with cols[n % 2]:
+        render_card(r)
+    n += 1
