@@ -10,7 +10,7 @@ def main() -> None:
         st.markdown(f"### {ui.t('app_title')}")
         st.selectbox(i18n.t("language", ui.lang()), list(i18n.LANGUAGES), key="lang",
                      format_func=i18n.LANGUAGES.get)
-        if ui.has_illustrative_data(ui.connection()):
+        if ui.has_illustrative_data():
             st.caption(f"⚠️ {ui.t('illustrative_short')}: cơ sở dữ liệu đang có số liệu minh họa.")
     pages = {
         "Theo dõi": [

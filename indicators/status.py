@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import duckdb
@@ -37,8 +36,10 @@ class LocalityProgress:
 
 def _clean(v):
     """NaN/NA from pandas -> None, numpy scalars -> Python."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+    if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)):
         return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
     return v.item() if hasattr(v, "item") else v
 
 

@@ -6,15 +6,14 @@ import streamlit as st
 from indicators import fmt, ui
 from indicators.charts import progress_figure
 from indicators.progress import STATUSES
-from indicators.status import DEFAULT_TARGET_YEAR, target_years
-from indicators.text import matches
+from indicators.status import DEFAULT_TARGET_YEAR
+from indicators.text import fold, matches
 
 DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
-con = ui.connection()
-provinces = ui.provinces(con)
+provinces = ui.provinces()
 params = st.query_params
 
 
@@ -29,46 +28,50 @@ wanted = params.get("locality", DEFAULT_LOCALITY)
 codes = provinces["locality_code"].tolist()
 wanted_province = wanted
 if wanted not in codes:
-    found = con.cursor().execute("select parent_code from locality where locality_code = $c",
-                                 {"c": wanted}).fetchone()
-    wanted_province = found[0] if found and found[0] else DEFAULT_LOCALITY
+    wanted_province = ui.parent_of(wanted) or DEFAULT_LOCALITY
 
 st.title(ui.t("page_locality"))
 c1, c2, c3 = st.columns([3, 4, 2])
 province = c1.selectbox(ui.t("province"), codes, index=codes.index(wanted_province),
                         format_func=_province_label, key="province")
-communes = ui.communes_of(con, province)
+communes = ui.communes_of(province)
 query_text = c2.text_input(ui.t("commune_search"), key="commune_query",
                            placeholder="vd. hung dao")
 shown = communes[[matches(query_text, k) for k in communes["search_key"]]] if query_text else communes
 options = [province] + shown["locality_code"].tolist()
 names = dict(zip(communes["locality_code"], communes["name"]))
-preselect = wanted if wanted in options else (options[1] if query_text and len(options) > 1 else province)
-commune_label = {province: ui.t("whole_province")}
+matched = shown["locality_code"].tolist()
+if query_text:
+    # A search picks its first match unless the URL's commune is among the matches.
+    preselect = wanted if wanted in matched else (matched[0] if matched else province)
+else:
+    preselect = wanted if wanted in options else province
+communes_with_targets = set(communes.loc[communes["n_targets"] > 0, "locality_code"])
 locality = c2.selectbox(
     ui.t("commune"), options, index=options.index(preselect),
-    format_func=lambda c: commune_label.get(c) or f"{names[c]} ({c})"
-    + (" · có chỉ tiêu" if c in set(communes.loc[communes["n_targets"] > 0, "locality_code"]) else ""),
-    key=f"commune_of_{province}",
+    format_func=lambda c: ui.t("whole_province") if c == province
+    else f"{names[c]} ({c})" + (" · có chỉ tiêu" if c in communes_with_targets else ""),
+    # A new search makes a new widget, so its first match is selected.
+    key=f"commune_of_{province}_{fold(query_text)}",
 )
 if query_text and len(options) == 1:
     c2.caption(ui.t("no_match", q=query_text, province=_province_label(province)))
 
-years = target_years(con, locality) or [DEFAULT_TARGET_YEAR]
+years = ui.milestone_years(locality) or [DEFAULT_TARGET_YEAR]
 wanted_year = int(params.get("year", DEFAULT_TARGET_YEAR)) if str(params.get("year", "")).isdigit() else DEFAULT_TARGET_YEAR
 year_default = wanted_year if wanted_year in years else (DEFAULT_TARGET_YEAR if DEFAULT_TARGET_YEAR in years else years[0])
 year = c3.selectbox(ui.t("target_year"), years, index=years.index(year_default), key=f"year_{locality}")
 params.update({"locality": locality, "year": str(year)})
 
 # --- the locality's progress -------------------------------------------------------------
-lp = ui.progress_of(con, locality, year)
+lp = ui.progress_of(locality, year)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
 st.subheader(f"{name} ({locality}){parent}")
 
 if not lp.rows:
     st.info(ui.t("no_targets", name=name))
-    known = ui.localities_with_targets(con)
+    known = ui.localities_with_targets()
     st.caption(ui.t("has_targets", names=", ".join(f"{n} ({c})" for c, n in zip(known["locality_code"], known["name"]))))
     st.stop()
 
@@ -92,20 +95,20 @@ def render_card(r: dict) -> None:
                        & (lp.milestones["indicator_code"] == r["indicator_code"])
                        & (lp.milestones["target_year"] <= r["target_year"])]
     with st.container(border=True):
-        head, src = st.columns([5, 1], vertical_alignment="top")
-        head.markdown(f"**{r['indicator_name']}**")
-        with src.popover(ui.t("source"), width="stretch"):
-            issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
-            st.markdown(f"**Kế hoạch {r['plan_number']}**{issued} – {r['plan_issuer']}")
-            st.caption(r["plan_title"])
-            st.markdown(f"**Điều khoản:** {r['clause']}")
-            st.markdown(f"**Nội dung:** “{r['target_text']}”")
-            if r["year_note"]:
-                st.caption(f"Ghi chú: {r['year_note']}")
-            if r["baseline_source"] == "document" and r["baseline_source_text"]:
-                st.caption(f"Đầu vào: {r['baseline_source_text']}")
+        st.markdown(f"**{r['indicator_name']}**")
         target_text = fmt.target(r["target_comparator"], r["target_value"], unit, d, kind, r["target_text"])
-        ui.status_badge(r["status"], help=f"Kế hoạch {r['plan_number']} – {r['clause']}")
+        with st.container(horizontal=True, vertical_alignment="center"):
+            ui.status_badge(r["status"], help=f"Kế hoạch {r['plan_number']} – {r['clause']}")
+            with st.popover(f"{ui.t('source')}: {r['plan_number']}", icon="📄", type="tertiary"):
+                issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
+                st.markdown(f"**Kế hoạch {r['plan_number']}**{issued} – {r['plan_issuer']}")
+                st.caption(r["plan_title"])
+                st.markdown(f"**Điều khoản:** {r['clause']}")
+                st.markdown(f"**Nội dung:** “{r['target_text']}”")
+                if r["year_note"]:
+                    st.caption(f"Ghi chú: {r['year_note']}")
+                if r["baseline_source"] == "document" and r["baseline_source_text"]:
+                    st.caption(f"Đầu vào: {r['baseline_source_text']}")
         latest = (f"{fmt.value(r['latest_value'], unit, d, kind)} ({fmt.period(r['latest_period'])})"
                   if r["latest_value"] is not None else ui.t("no_value"))
         if r["latest_is_illustrative"]:
@@ -122,8 +125,10 @@ def render_card(r: dict) -> None:
             facts.append(f"{ui.t('projected')} {r['target_year']}: {fmt.value(r['projected_value'], unit, d, kind)}")
         if r["required_annual_change"] and r["status"] != "achieved" and not r["is_every_year"]:
             facts.append(f"cần {fmt.signed(r['required_annual_change'], unit, d)}/năm")
-        if r["progress_share"] is not None and r["status"] != "achieved":
-            facts.append(f"đã đi được {fmt.number(100 * r['progress_share'], 0)}% chặng đường")
+        share = r["progress_share"]
+        if share is not None and r["status"] != "achieved":
+            facts.append(f"đã đi được {fmt.number(100 * share, 0)}% chặng đường" if share >= 0
+                         else f"lùi {fmt.number(-100 * share, 0)}% so với đầu vào")
         if facts:
             st.caption(" · ".join(facts))
         if r["yearly"]:
