@@ -23,10 +23,13 @@ def _y_range(values: list[float], lo: float | None, hi: float | None) -> tuple[f
     vmin, vmax = min(values), max(values)
     pad = max((vmax - vmin) * 0.15, abs(vmax) * 0.02, 0.5)
     low, high = vmin - pad, vmax + pad
+    # Stay near the plausible bounds, with a little room so a 100% target line and its star
+    # are not cut by the frame.
+    room = (high - low) * 0.04
     if lo is not None:
-        low = max(low, lo)
+        low = max(low, lo - room)
     if hi is not None:
-        high = min(high, hi)
+        high = min(high, hi + room)
     if high <= low:
         high = low + 1
     return low, high

@@ -67,3 +67,10 @@ def date(iso: str) -> str:
     """'2025-11-27' -> '27/11/2025'."""
     y, m, d = str(iso)[:10].split("-")
     return f"{d}/{m}/{y}"
+
+
+def plan_number(number: str | None) -> str:
+    """A plan's number for display; a number left blank in the document ('/KH-UBND') shows as '…/KH-UBND'."""
+    if not number:
+        return "(không số)"
+    return f"…{number}" if number.startswith("/") else number

@@ -10,6 +10,8 @@ from indicators.status import DEFAULT_TARGET_YEAR
 from indicators.text import fold, matches
 
 DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
+# Off track first: what a leader must act on comes before what is fine.
+ATTENTION = ["off_track", "needs_acceleration", "no_data", "on_track", "achieved"]
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -96,12 +98,13 @@ def render_card(r: dict) -> None:
                        & (lp.milestones["target_year"] <= r["target_year"])]
     with st.container(border=True):
         st.markdown(f"**{r['indicator_name']}**")
+        st.caption(r["indicator_group"])
         target_text = fmt.target(r["target_comparator"], r["target_value"], unit, d, kind, r["target_text"])
         with st.container(horizontal=True, vertical_alignment="center"):
-            ui.status_badge(r["status"], help=f"Kế hoạch {r['plan_number']} – {r['clause']}")
-            with st.popover(f"{ui.t('source')}: {r['plan_number']}", icon="📄", type="tertiary"):
+            ui.status_badge(r["status"], help=f"Kế hoạch {fmt.plan_number(r['plan_number'])} – {r['clause']}")
+            with st.popover(f"{ui.t('source')}: {fmt.plan_number(r['plan_number'])}", icon=":material/description:", type="tertiary"):
                 issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
-                st.markdown(f"**Kế hoạch {r['plan_number']}**{issued} – {r['plan_issuer']}")
+                st.markdown(f"**Kế hoạch {fmt.plan_number(r['plan_number'])}**{issued} – {r['plan_issuer']}")
                 st.caption(r["plan_title"])
                 st.markdown(f"**Điều khoản:** {r['clause']}")
                 st.markdown(f"**Nội dung:** “{r['target_text']}”")
@@ -140,13 +143,16 @@ def render_card(r: dict) -> None:
                         key=f"chart-{r['plan_code']}-{r['indicator_code']}")
 
 
-group = None
-cols = None
-for i, r in enumerate(lp.rows):
-    if r["indicator_group"] != group:
-        group = r["indicator_group"]
-        st.markdown(f"#### {group}")
-        cols, n = st.columns(2), 0
-    with cols[n % 2]:
-        render_card(r)
-    n += 1
+st.caption("Cách đọc biểu đồ: đường xanh đậm – số liệu báo cáo; ô vuông xám – đầu vào theo kế hoạch; "
+           "đường chấm – lộ trình cần đạt; đường gạch cam – dự báo đến năm mục tiêu; ngôi sao – mốc "
+           "mục tiêu; vùng tô xanh – phía đạt mục tiêu.")
+ORDERS = {"attention": "Cần chú ý trước", "group": "Theo nhóm chỉ tiêu"}
+order = st.segmented_control("Sắp xếp", list(ORDERS), format_func=ORDERS.get, default="attention",
+                             key="card_order", required=True)
+rows = sorted(lp.rows, key=lambda r: (ATTENTION.index(r["status"]), r["indicator_group"])) \
+    if order == "attention" else lp.rows
+# Cards two by two, so each row lines up.
+for i in range(0, len(rows), 2):
+    for col, r in zip(st.columns(2), rows[i:i + 2]):
+        with col:
+            render_card(r)

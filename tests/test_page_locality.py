@@ -135,3 +135,20 @@ def test_english_interface(seeded_db):
     at.selectbox(key="lang").set_value("en").run()
     assert at.title[0].value == "Locality"
     assert [m.label for m in at.metric][0] == "Achieved"
+
+
+def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkeypatch):
+    from indicators import ui
+    db = tmp_path / "new" / "health.duckdb"
+    monkeypatch.setenv("INDICATORS_DB", str(db))
+    open_app()
+    assert db.exists()
+    con = connect(db)
+    con.execute("insert into upload (file_name, sha256, user_name) values ('b.xlsx', 'y', 'canbo')")
+    before = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+              for t in ("locality", "target", "baseline", "observation", "upload")}
+    ui._connection.clear()  # as a new app process would
+    at = open_app()
+    assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
+    after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
+    assert after == before and before["locality"] == 3355

@@ -1,0 +1,201 @@
+"""End-to-end: the Streamlit app served for real, driven by Debian's Chromium through Playwright.
+
+One server and one browser for the module; each test gets a fresh browser context (1400×900, vi-VN).
+Nothing is downloaded: Playwright launches the system Chromium found by the `chromium` fixture.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_MS = 30_000
+STARTUP_S = 30
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+STATUS_LABELS = ["Đã đạt", "Đúng tiến độ", "Cần tăng tốc", "Chệch hướng", "Chưa đủ số liệu"]
+
+# Streamlit 1.67 has no stVerticalBlockBorderWrapper: st.container(border=True) is a plain
+# [data-testid=stVerticalBlock] whose border comes from an emotion class, so "bordered" can only
+# be told from the computed style. Returns, for every bordered block, its text and chart state.
+BORDERED_BLOCKS_JS = """() =>
+  [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stVerticalBlock']")]
+    .filter(e => { const s = getComputedStyle(e);
+                   return s.borderTopStyle === 'solid' && parseFloat(s.borderTopWidth) > 0; })
+    .map(e => ({ text: e.innerText,
+                 charts: e.querySelectorAll("[data-testid='stPlotlyChart']").length,
+                 drawn: e.querySelectorAll(".js-plotly-plot .main-svg .cartesianlayer .trace").length }))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _log_tail(log: Path, n: int = 4000) -> str:
+    return log.read_text(encoding="utf-8", errors="replace")[-n:] if log.exists() else "(no log)"
+
+
+@pytest.fixture(scope="module")
+def app_db(seeded_db_template, tmp_path_factory) -> Path:
+    """A module-private copy of the session's seeded database (seeded_db itself is per-test)."""
+    path = tmp_path_factory.mktemp("browser-db") / "health.duckdb"
+    shutil.copy(seeded_db_template, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(app_db, tmp_path_factory):
+    """`streamlit run app.py` on a free local port; yields (base URL, server log path)."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "INDICATORS_DB": str(app_db), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]
+    # Output goes to a file, not a pipe nobody reads (a full pipe would block the server).
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode} before answering:\n{_log_tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().decode().strip() == "ok":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer /_stcore/health within {STARTUP_S} s:\n{_log_tail(log)}")
+            time.sleep(0.2)
+        yield base, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
+    context.set_default_timeout(TIMEOUT_MS)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def open_app(page, server, query: str, subheader: str):
+    """Load the page, wait for the subheader and for the script run to finish, fail on any exception."""
+    from playwright.sync_api import expect
+
+    base, log = server
+    page.goto(f"{base}/{query}")
+    # stApp says notRunning before the websocket connects too, so first wait for real content.
+    expect(page.get_by_role("heading", name="Địa phương", level=1)).to_be_visible()
+    heading = page.get_by_role("heading", name=subheader, level=3)
+    expect(heading).to_be_visible()
+    page.wait_for_selector(SCRIPT_DONE, timeout=TIMEOUT_MS)
+    errors = page.get_by_test_id("stException")
+    if errors.count():
+        pytest.fail("the page shows an exception:\n" + "\n---\n".join(errors.all_inner_texts())
+                    + f"\n\nserver log:\n{_log_tail(log)}")
+    return heading
+
+
+def card(page, title: str):
+    """The innermost st.container holding the bold indicator name (ancestors come first in DOM order)."""
+    name = page.locator("[data-testid='stMarkdownContainer'] strong").get_by_text(title, exact=True)
+    return page.get_by_test_id("stVerticalBlock").filter(has=name).last
+
+
+def test_locality_page_shows_cards_for_lai_chau(page, server):
+    from playwright.sync_api import expect
+
+    heading = open_app(page, server, "?locality=12&year=2030", "Tỉnh Lai Châu (12)")
+    expect(heading).to_have_text("Tỉnh Lai Châu (12)")
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
+    expect(page.get_by_test_id("stMetricLabel")).to_have_text(STATUS_LABELS)
+
+    names = ["Số bác sĩ trên 10.000 dân", "Tỷ lệ xã đạt Tiêu chí quốc gia về y tế",
+             "Tỷ lệ dân số tham gia bảo hiểm y tế", "Tuổi thọ trung bình",
+             "Tỷ suất tử vong trẻ em dưới 1 tuổi"]
+    for n in names:
+        c = card(page, n)
+        expect(c).to_be_visible()
+        expect(c).to_have_css("border-top-style", "solid")  # it is a bordered card, not the page
+        expect(c.get_by_test_id("stPlotlyChart")).to_have_count(1)
+        expect(c.get_by_test_id("stPopoverButton")).to_contain_text("Nguồn: 243/KH-SYT")
+
+    # Every plotly chart has actually drawn (its SVG plot area exists), not just been mounted.
+    charts = page.locator(".js-plotly-plot")
+    expect(charts.nth(8)).to_be_attached()
+    drawn = charts.filter(has=page.locator(".main-svg .cartesianlayer .trace"))
+    expect(drawn).to_have_count(charts.count())
+
+    blocks = page.evaluate(BORDERED_BLOCKS_JS)
+    cards = [b for b in blocks if b["charts"]]
+    assert len(cards) >= 9, f"expected ≥ 9 bordered cards with a chart, got {len(cards)}: {blocks}"
+    assert all(b["charts"] == 1 and b["drawn"] >= 1 for b in cards), cards
+    for n in names:
+        assert any(b["text"].startswith(n) for b in cards), f"no bordered card titled {n!r}"
+
+    doctors = card(page, "Số bác sĩ trên 10.000 dân")
+    expect(doctors).to_contain_text("Mục tiêu 2030: ≥ 13,5 bác sĩ/10.000 dân")
+    expect(doctors.locator(".stMarkdownBadge").filter(visible=True)).to_have_text("▲ Đúng tiến độ")
+
+    # The source popover of that card names the plan and the clause of the target.
+    # (Not simply the first popover on the page: the first card is infant mortality, Mục II.2.2.)
+    doctors.get_by_test_id("stPopoverButton").click()
+    body = page.get_by_test_id("stPopoverBody")
+    expect(body).to_be_visible()
+    expect(body.get_by_text("Kế hoạch 243/KH-SYT", exact=True)).to_be_visible()  # the bold plan line
+    clause = body.get_by_test_id("stMarkdownContainer").filter(has_text="Điều khoản:")
+    expect(clause).to_be_visible()
+    expect(clause).to_contain_text("Mục II.1.3")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_commune_page_via_url(page, server):
+    from playwright.sync_api import expect
+
+    open_app(page, server, "?locality=09931", "Xã Hưng Đạo (09931)")
+    expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
+    station = card(page, "Trạm Y tế xã đạt chuẩn quốc gia")
+    expect(station).to_be_visible()
+    expect(station).to_have_css("border-top-style", "solid")
+    expect(station.locator(".stMarkdownBadge").filter(visible=True)).to_contain_text("Đã đạt")
