@@ -38,11 +38,13 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     try:
         con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.IOException as exc:
-        # Another process (the app, an import) holds the file for writing.
-        raise StoreError(
-            f"Không mở được cơ sở dữ liệu {db}: tệp đang được một tiến trình khác sử dụng "
-            f"(ứng dụng hoặc một lệnh nhập dữ liệu). Hãy đóng tiến trình đó rồi thử lại. ({exc})"
-        ) from exc
+        if "lock" in str(exc).lower():
+            # Another process (the app, an import) holds the file for writing.
+            raise StoreError(
+                f"Không mở được cơ sở dữ liệu {db}: tệp đang được một tiến trình khác sử dụng "
+                f"(ứng dụng hoặc một lệnh nhập dữ liệu). Hãy đóng tiến trình đó rồi thử lại."
+            ) from exc
+        raise StoreError(f"Không mở được cơ sở dữ liệu {db}: {exc}") from exc
     if not read_only:
         migrate(con)
     return con

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright  # pinned in requirements-dev.txt
 
 pytestmark = pytest.mark.browser
 
@@ -98,9 +99,8 @@ def server(app_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    sync_api.expect.set_options(timeout=TIMEOUT_MS)
-    with sync_api.sync_playwright() as p:
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             yield b
@@ -120,20 +120,21 @@ def page(browser):
 
 
 def open_app(page, server, query: str, subheader: str):
-    """Load the page, wait for the subheader and for the script run to finish, fail on any exception."""
-    from playwright.sync_api import expect
-
+    """Load the page, wait for the script run to finish, fail on any exception, return the subheader."""
     base, log = server
     page.goto(f"{base}/{query}")
-    # stApp says notRunning before the websocket connects too, so first wait for real content.
-    expect(page.get_by_role("heading", name="Địa phương", level=1)).to_be_visible()
-    heading = page.get_by_role("heading", name=subheader, level=3)
-    expect(heading).to_be_visible()
-    page.wait_for_selector(SCRIPT_DONE, timeout=TIMEOUT_MS)
+    heading = page.get_by_test_id("stMain").get_by_role("heading", name=subheader, level=3)
     errors = page.get_by_test_id("stException")
+    # stApp says notRunning before the websocket connects too, so first wait for real content
+    # (or for the exception box, so a crash fails fast instead of waiting out the timeout).
+    expect(heading.or_(errors).first).to_be_visible()
+    page.wait_for_selector(SCRIPT_DONE, timeout=TIMEOUT_MS)
     if errors.count():
+        # .streamlit/config.toml sets client.showErrorDetails = "none": the traceback is in the log.
         pytest.fail("the page shows an exception:\n" + "\n---\n".join(errors.all_inner_texts())
                     + f"\n\nserver log:\n{_log_tail(log)}")
+    expect(page.get_by_role("heading", name="Địa phương", level=1)).to_be_visible()
+    expect(heading).to_be_visible()
     return heading
 
 
@@ -144,8 +145,6 @@ def card(page, title: str):
 
 
 def test_locality_page_shows_cards_for_lai_chau(page, server):
-    from playwright.sync_api import expect
-
     heading = open_app(page, server, "?locality=12&year=2030", "Tỉnh Lai Châu (12)")
     expect(heading).to_have_text("Tỉnh Lai Châu (12)")
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
@@ -161,7 +160,7 @@ def test_locality_page_shows_cards_for_lai_chau(page, server):
         expect(c.get_by_test_id("stPlotlyChart")).to_have_count(1)
         expect(c.get_by_test_id("stPopoverButton")).to_contain_text("Nguồn: 243/KH-SYT")
 
-    # Every plotly chart has actually drawn (its SVG plot area exists), not just been mounted.
+    # Every plotly chart has actually drawn a trace in its SVG, not just been mounted.
     charts = page.locator(".js-plotly-plot")
     expect(charts.nth(8)).to_be_attached()
     drawn = charts.filter(has=page.locator(".main-svg .cartesianlayer .trace"))
@@ -179,7 +178,8 @@ def test_locality_page_shows_cards_for_lai_chau(page, server):
     expect(doctors.locator(".stMarkdownBadge").filter(visible=True)).to_have_text("▲ Đúng tiến độ")
 
     # The source popover of that card names the plan and the clause of the target.
-    # (Not simply the first popover on the page: the first card is infant mortality, Mục II.2.2.)
+    # (Not simply the first popover on the page: which card comes first depends on the sort order,
+    # and e.g. the infant-mortality card's clause is Mục II.2.2.)
     doctors.get_by_test_id("stPopoverButton").click()
     body = page.get_by_test_id("stPopoverBody")
     expect(body).to_be_visible()
@@ -191,8 +191,6 @@ def test_locality_page_shows_cards_for_lai_chau(page, server):
 
 
 def test_commune_page_via_url(page, server):
-    from playwright.sync_api import expect
-
     open_app(page, server, "?locality=09931", "Xã Hưng Đạo (09931)")
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
     station = card(page, "Trạm Y tế xã đạt chuẩn quốc gia")
