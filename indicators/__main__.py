@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from . import fmt
+from .accounts import BOOTSTRAP_ADMIN, create_account, set_password
+from .auth import (ROLE_LABELS, ROLES, AccountError, PermissionDenied, generate_password, get_account,
+                   hash_password, list_accounts)
 from .status import DEFAULT_TARGET_YEAR, STATUS_FIELDS, locality_progress
 from .store import StoreError, connect, database_path
 
@@ -13,10 +17,66 @@ from .store import StoreError, connect, database_path
 def _cmd_init_db(args: argparse.Namespace) -> int:
     from .setup_db import init_db
     added = init_db(args.db, samples=not args.no_samples)
+    password = added.pop("admin_password")
     print(f"Cơ sở dữ liệu: {added.pop('path')}")
     for table, n in added.items():
         print(f"  {table}: thêm {n} dòng")
+    if password:
+        print("\n" + "=" * 72)
+        print(f"Tài khoản quản trị đầu tiên: {BOOTSTRAP_ADMIN}   mật khẩu: {password}")
+        print("Mật khẩu chỉ hiện MỘT LẦN (cơ sở dữ liệu chỉ giữ bản băm). Hãy ghi lại, đăng nhập")
+        print("và đổi mật khẩu; quên thì đặt lại: python -m indicators user passwd quantri")
+        print("=" * 72)
     return 0
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The password from standard input (--password-stdin), else None (one is generated)."""
+    if not args.password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise AccountError("Không đọc được mật khẩu từ đầu vào chuẩn (stdin).")
+    return password
+
+
+def _cli_actor() -> str:
+    # Whoever can run the CLI can open the database file: they act as its operator.
+    return "cli:" + (os.environ.get("USER") or "operator")
+
+
+def _cmd_user(args: argparse.Namespace) -> int:
+    con = connect(args.db)
+    try:
+        actor = args.as_user or _cli_actor()
+        if args.as_user is None:
+            _ensure_operator(con, actor)
+        if args.user_command == "list":
+            for a in list_accounts(con):
+                state = "" if a.is_active else "  (đã vô hiệu hóa)"
+                print(f"{a.user_name:<20} {ROLE_LABELS[a.role]:<18} {a.locality_code or 'toàn quốc':<8} {a.display_name}{state}")
+            return 0
+        if args.user_command == "add":
+            password = create_account(con, actor, args.name, args.display_name or args.name, args.role,
+                                      args.locality, _read_password(args))
+            print(f"Đã tạo tài khoản {args.name.lower()} ({ROLE_LABELS[args.role]}).")
+        else:
+            password = set_password(con, actor, args.name, _read_password(args))
+            print(f"Đã đặt mật khẩu mới cho {args.name}.")
+        if not args.password_stdin:
+            print(f"Mật khẩu (chỉ hiện một lần): {password}")
+        return 0
+    finally:
+        con.close()
+
+
+def _ensure_operator(con, actor: str) -> None:
+    """The CLI operator acts as an admin account named cli:<user>, created on first use (inactive
+    for sign-in: it has a random password nobody sees)."""
+    if get_account(con, actor) is None:
+        con.execute("insert into account (user_name, display_name, role, password_hash, is_active) "
+                    "values ($u, 'Dòng lệnh (người vận hành)', 'admin', $h, true)",
+                    {"u": actor, "h": hash_password(generate_password())})
 
 
 def _status_table(rows: list[dict]) -> str:
@@ -58,6 +118,25 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_user_cli(sub) -> None:
+    p = sub.add_parser("user", help="quản lý tài khoản (người vận hành)")
+    p.add_argument("--db", default=argparse.SUPPRESS)
+    p.add_argument("--as", dest="as_user", default=None,
+                   help="thực hiện với tư cách tài khoản quản trị này (mặc định: người vận hành dòng lệnh)")
+    users = p.add_subparsers(dest="user_command", required=True)
+    add = users.add_parser("add", help="tạo tài khoản")
+    add.add_argument("name")
+    add.add_argument("--role", choices=ROLES, required=True)
+    add.add_argument("--locality", help="phạm vi: mã tỉnh hoặc mã xã (bắt buộc với officer)")
+    add.add_argument("--display-name")
+    add.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn")
+    users.add_parser("list", help="liệt kê tài khoản")
+    pw = users.add_parser("passwd", help="đặt lại mật khẩu")
+    pw.add_argument("name")
+    pw.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn")
+    p.set_defaults(func=_cmd_user)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indicators",
                                      description="Theo dõi chỉ tiêu y tế đến 2030 (health targets to 2030).")
@@ -75,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=DEFAULT_TARGET_YEAR, help="năm mục tiêu (mặc định 2030)")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.set_defaults(func=_cmd_status)
+
+    _add_user_cli(sub)
     return parser
 
 
@@ -85,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     except StoreError as exc:
         print(str(exc), file=sys.stderr)
         return 3
+    except PermissionDenied as exc:
+        print(f"Bị từ chối: {exc}", file=sys.stderr)
+        return 4
+    except AccountError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

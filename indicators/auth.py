@@ -1,5 +1,8 @@
 """Accounts, roles and locality scope; every write checks them here (STYLE.md rule 2).
 
+Functions use the connection they are given and open no cursor of their own, so a caller's
+transaction covers the audit event too; callers in the app pass `connection().cursor()`.
+
 Roles: viewer (reads dashboards), officer (also uploads for its scope), admin (everything).
 An officer of a province may write for the province and all its communes; an officer of a
 commune only for that commune. Passwords are hashed with argon2id; none is stored or logged.
@@ -52,7 +55,7 @@ class Account:
 def audit(con: duckdb.DuckDBPyConnection, user_name: str | None, action: str, detail: str = "",
           locality_code: str | None = None) -> None:
     """Append one event to the audit log (never updated or deleted)."""
-    con.cursor().execute(
+    con.execute(
         "insert into audit_event (user_name, action, locality_code, detail) values ($u, $a, $l, $d)",
         {"u": user_name, "a": action, "l": locality_code, "d": detail},
     )
@@ -60,7 +63,7 @@ def audit(con: duckdb.DuckDBPyConnection, user_name: str | None, action: str, de
 
 # --- reading accounts ----------------------------------------------------------------------
 def get_account(con: duckdb.DuckDBPyConnection, user_name: str) -> Account | None:
-    row = con.cursor().execute(
+    row = con.execute(
         "select user_name, display_name, role, locality_code, is_active from account where user_name = $u",
         {"u": user_name},
     ).fetchone()
@@ -68,7 +71,7 @@ def get_account(con: duckdb.DuckDBPyConnection, user_name: str) -> Account | Non
 
 
 def list_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
-    rows = con.cursor().execute(
+    rows = con.execute(
         "select user_name, display_name, role, locality_code, is_active from account order by user_name"
     ).fetchall()
     return [Account(*r) for r in rows]
@@ -78,7 +81,7 @@ def list_accounts(con: duckdb.DuckDBPyConnection) -> list[Account]:
 def _parents(con: duckdb.DuckDBPyConnection, codes: set[str]) -> dict[str, str | None]:
     if not codes:
         return {}
-    rows = con.cursor().execute(
+    rows = con.execute(
         "select locality_code, parent_code from locality where locality_code in (select unnest($c))",
         {"c": sorted(codes)},
     ).fetchall()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from .accounts import ensure_bootstrap_admin
 from .catalogue import load_catalogue
 from .localities import load_localities
 from .samples import load_samples
@@ -10,7 +11,8 @@ from .store import connect, database_path
 
 
 def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> dict[str, int]:
-    """Create/migrate the database, add missing localities and seed rows, and the samples.
+    """Create/migrate the database, add missing localities and seed rows, and the samples; on a
+    database without accounts, create the admin `quantri` and return its password (else None).
 
     One transaction for the data: a failure leaves the database as it was. Running it again
     adds nothing that is already there and changes no existing row.
@@ -22,6 +24,7 @@ def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> d
             added = {"locality": load_localities(con)}
             added.update(load_catalogue(con))
             added["observation"] = load_samples(con) if samples else 0
+            password = ensure_bootstrap_admin(con)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -29,4 +32,6 @@ def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> d
     finally:
         con.close()
     added["path"] = str(database_path(path))  # type: ignore[assignment]
+    # Shown once, by whoever called init-db: the database keeps only its argon2 hash.
+    added["admin_password"] = password  # type: ignore[assignment]
     return added

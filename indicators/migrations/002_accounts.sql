@@ -16,7 +16,7 @@ create sequence audit_event_id_seq start 1;
 
 create table audit_event (
     event_id bigint primary key default nextval('audit_event_id_seq'),
-    at timestamp not null default current_timestamp,
+    occurred_at timestamp not null default current_timestamp,
     user_name text,                      -- who acted (or tried to); null when unknown
     action text not null,                -- sign_in, sign_in_failed, sign_in_locked, denied, upload, revert, target_change, account_change, ...
     locality_code text,
