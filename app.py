@@ -1,24 +1,56 @@
-"""Entry point: routes pages with st.navigation and draws the shared chrome, nothing else."""
+"""Entry point: routes pages with st.navigation by role and draws the shared chrome, nothing else."""
 import streamlit as st
 
 from indicators import i18n, ui
+from indicators.auth import ROLE_LABELS
 
 
-def main() -> None:
-    st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
+def pages_for(account) -> dict[str, list]:
+    """The pages this visitor may open: dashboards for readers, upload for officers,
+    administration for admins. Each protected page checks the role again itself."""
+    dashboards = [
+        st.Page("pages/locality.py", title=ui.t("page_locality"), icon=":material/location_on:",
+                url_path="dia-phuong", default=True),
+    ]
+    sections: dict[str, list] = {}
+    if account or ui.public_read():
+        sections["Theo dõi"] = dashboards
+    if account and account.role in ("officer", "admin"):
+        sections["Báo cáo số liệu"] = [
+            st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-so-lieu"),
+        ]
+    if account and account.role == "admin":
+        sections["Quản trị"] = [
+            st.Page("pages/admin_accounts.py", title="Tài khoản", icon=":material/group:", url_path="tai-khoan"),
+            st.Page("pages/admin_plans.py", title="Kế hoạch và chỉ tiêu", icon=":material/flag:",
+                    url_path="ke-hoach"),
+            st.Page("pages/admin_audit.py", title="Nhật ký", icon=":material/history:", url_path="nhat-ky"),
+        ]
+    sign_in_page = st.Page("pages/sign_in.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
+                           default=not sections)
+    sections.setdefault("Tài khoản", []).append(sign_in_page)
+    return sections
+
+
+def chrome(account) -> None:
     with st.sidebar:
         st.markdown(f"### {ui.t('app_title')}")
         st.selectbox(i18n.t("language", ui.lang()), list(i18n.LANGUAGES), key="lang",
                      format_func=i18n.LANGUAGES.get)
+        if account:
+            st.caption(f"{ui.safe(account.display_name)} · {ROLE_LABELS[account.role]}")
+            if st.button("Đăng xuất", icon=":material/logout:"):
+                ui.sign_out(reason="Đã đăng xuất.")
+                st.rerun()
         if ui.has_illustrative_data():
             st.caption(f"⚠️ {ui.t('illustrative_short')}: cơ sở dữ liệu đang có số liệu minh họa.")
-    pages = {
-        "Theo dõi": [
-            st.Page("pages/locality.py", title=ui.t("page_locality"), icon="📍",
-                    url_path="dia-phuong", default=True),
-        ],
-    }
-    st.navigation(pages).run()
+
+
+def main() -> None:
+    st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
+    account = ui.current_account()
+    chrome(account)
+    st.navigation(pages_for(account)).run()
 
 
 main()

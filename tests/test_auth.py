@@ -1,0 +1,178 @@
+"""Accounts, roles and locality scope: who may write where, sign-in, lockout, audit, history."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from indicators.accounts import create_account, set_password, update_account
+from indicators.auth import (LOCK_MINUTES, MAX_FAILED_SIGN_INS, AccountError, PermissionDenied,
+                             get_account, require_write, sign_in, writable)
+from indicators.plans_admin import save_target
+from indicators.store import connect
+from tests.conftest import ROOT
+
+PASSWORD = "mat-khau-thu-nghiem"
+ANOTHER_HANOI_COMMUNE = "00004"   # Phường Ba Đình (Hà Nội), not Hưng Đạo
+LAI_CHAU_COMMUNE = None           # filled from the database in the fixture
+
+
+@pytest.fixture
+def con(seeded_db):
+    con = connect(seeded_db)
+    set_password(con, "quantri", "quantri", PASSWORD)
+    create_account(con, "quantri", "canbo_hd", "Cán bộ Hưng Đạo", "officer", "09931", PASSWORD)
+    create_account(con, "quantri", "canbo_hn", "Cán bộ Sở Y tế Hà Nội", "officer", "01", PASSWORD)
+    create_account(con, "quantri", "lanhdao", "Lãnh đạo", "viewer", None, PASSWORD)
+    yield con
+    con.close()
+
+
+def audit_actions(con, user: str) -> list[str]:
+    return [r[0] for r in con.execute("select action from audit_event where user_name = $u order by event_id",
+                                      {"u": user}).fetchall()]
+
+
+def lai_chau_commune(con) -> str:
+    return con.execute("select min(locality_code) from locality where parent_code = '12'").fetchone()[0]
+
+
+@pytest.mark.parametrize("user,locality,allowed", [
+    ("canbo_hd", "09931", True),                 # its own commune
+    ("canbo_hd", "01", False),                   # not its province
+    ("canbo_hd", "12", False),                   # another province
+    ("canbo_hd", ANOTHER_HANOI_COMMUNE, False),  # another commune of the same province
+    ("canbo_hn", "01", True),                    # its province ...
+    ("canbo_hn", "09931", True),                 # ... and every commune of it
+    ("canbo_hn", ANOTHER_HANOI_COMMUNE, True),
+    ("canbo_hn", "12", False),
+    ("canbo_hn", "LAI_CHAU_COMMUNE", False),
+    ("lanhdao", "09931", False),                 # a viewer writes nowhere
+    ("quantri", "12", True),                     # an admin writes everywhere
+    ("quantri", "LAI_CHAU_COMMUNE", True),
+])
+def test_write_scope(con, user, locality, allowed):
+    code = lai_chau_commune(con) if locality == "LAI_CHAU_COMMUNE" else locality
+    account = get_account(con, user)
+    assert (code in writable(con, account, {code})) is allowed
+    if allowed:
+        require_write(con, user, [code], "nhập số liệu")
+    else:
+        with pytest.raises(PermissionDenied, match="không được nhập số liệu|không có quyền"):
+            require_write(con, user, [code], "nhập số liệu")
+        assert audit_actions(con, user)[-1] == "denied"
+
+
+def test_deactivated_officer_writes_nowhere(con):
+    update_account(con, "quantri", "canbo_hd", is_active=False)
+    with pytest.raises(PermissionDenied):
+        require_write(con, "canbo_hd", ["09931"], "nhập số liệu")
+    with pytest.raises(PermissionDenied, match="vô hiệu hóa"):
+        sign_in(con, "canbo_hd", PASSWORD)
+
+
+def test_officer_cannot_change_targets_or_accounts(con):
+    before = con.execute("select count(*) from target_history").fetchone()[0]
+    with pytest.raises(PermissionDenied, match="cần quyền Quản trị"):
+        save_target(con, "canbo_hd", plan_code="LC-243-2025", locality_code="12", indicator_code="bhyt_coverage",
+                    target_year=2030, comparator="=", target_value=50, target_text="x", clause="y")
+    with pytest.raises(PermissionDenied):
+        create_account(con, "canbo_hd", "ke_gian", "Kẻ gian", "admin", None, PASSWORD)
+    with pytest.raises(PermissionDenied):
+        update_account(con, "canbo_hd", "canbo_hd", role="admin")
+    with pytest.raises(PermissionDenied):
+        set_password(con, "canbo_hd", "quantri", "mat-khau-cua-toi")
+    assert con.execute("select target_value from target where plan_code = 'LC-243-2025' "
+                       "and indicator_code = 'bhyt_coverage'").fetchone()[0] == 96
+    assert get_account(con, "ke_gian") is None and get_account(con, "canbo_hd").role == "officer"
+    assert con.execute("select count(*) from target_history").fetchone()[0] == before
+    assert audit_actions(con, "canbo_hd").count("denied") == 4
+
+
+def test_admin_target_edit_keeps_the_old_value(con):
+    result = save_target(con, "quantri", plan_code="LC-243-2025", locality_code="12",
+                         indicator_code="bhyt_coverage", target_year=2030, comparator="≥", target_value=97,
+                         target_text="Tỷ lệ dân số tham gia BHYT: 97%", clause="Mục II.1.3, dòng 4",
+                         reason="Điều chỉnh theo văn bản sửa đổi")
+    assert result == "changed"
+    row = con.execute("select changed_by, old_value, new_value, reason from target_history "
+                      "where key_text = 'LC-243-2025|12|bhyt_coverage|2030'").fetchone()
+    assert row[0] == "quantri" and row[3] == "Điều chỉnh theo văn bản sửa đổi"
+    assert json.loads(row[1])["target_value"] == 96 and json.loads(row[1])["comparator"] == "="
+    assert json.loads(row[2])["target_value"] == 97
+    assert con.execute("select target_value from target where plan_code = 'LC-243-2025' "
+                       "and indicator_code = 'bhyt_coverage'").fetchone()[0] == 97
+    assert "target_change" in audit_actions(con, "quantri")
+
+
+def test_password_is_stored_as_argon2_hash(con):
+    stored = con.execute("select password_hash from account where user_name = 'canbo_hd'").fetchone()[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    with pytest.raises(AccountError, match="ít nhất"):
+        create_account(con, "quantri", "ngan", "Ngắn", "viewer", None, "ngan")
+
+
+def test_sign_in_and_lockout(con):
+    assert sign_in(con, "canbo_hd", PASSWORD).user_name == "canbo_hd"
+    now = datetime(2026, 11, 24, 9, 0)
+    for _ in range(MAX_FAILED_SIGN_INS):
+        with pytest.raises(PermissionDenied, match="không đúng"):
+            sign_in(con, "canbo_hd", "sai-mat-khau", now=now)
+    # Locked: even the right password is refused for a while ...
+    with pytest.raises(PermissionDenied, match="tạm khóa"):
+        sign_in(con, "canbo_hd", PASSWORD, now=now + timedelta(minutes=1))
+    # ... and accepted after the lock ends.
+    assert sign_in(con, "canbo_hd", PASSWORD, now=now + timedelta(minutes=LOCK_MINUTES + 1))
+    actions = audit_actions(con, "canbo_hd")
+    assert actions.count("sign_in_failed") == MAX_FAILED_SIGN_INS
+    assert "sign_in_locked" in actions and actions[-1] == "sign_in"
+
+
+def test_unknown_user_gets_the_same_message(con):
+    with pytest.raises(PermissionDenied, match="Tên đăng nhập hoặc mật khẩu không đúng"):
+        sign_in(con, "khong_ai", PASSWORD)
+
+
+def run_cli(db, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "indicators", "--db", str(db), *args], cwd=ROOT,
+                          input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_user_add_list_passwd(seeded_db):
+    out = run_cli(seeded_db, "user", "add", "canbo_xa", "--role", "officer", "--locality", "09931",
+                  "--password-stdin", stdin="mat-khau-tu-stdin\n")
+    assert out.returncode == 0, out.stderr
+    assert "mat-khau-tu-stdin" not in out.stdout
+    listing = run_cli(seeded_db, "user", "list").stdout
+    assert "canbo_xa" in listing and "09931" in listing and "Cán bộ nhập liệu" in listing
+    out = run_cli(seeded_db, "user", "passwd", "canbo_xa")
+    assert out.returncode == 0 and "chỉ hiện một lần" in out.stdout
+    new_password = out.stdout.strip().split(": ")[-1]
+    con = connect(seeded_db)
+    assert sign_in(con, "canbo_xa", new_password).locality_code == "09931"
+    with pytest.raises(PermissionDenied):
+        sign_in(con, "canbo_xa", "mat-khau-tu-stdin")
+
+
+def test_cli_refuses_officer_without_scope_and_delegated_non_admin(seeded_db):
+    out = run_cli(seeded_db, "user", "add", "canbo_x", "--role", "officer")
+    assert out.returncode == 2 and "phạm vi địa phương" in out.stderr
+    run_cli(seeded_db, "user", "add", "canbo_y", "--role", "officer", "--locality", "09931")
+    out = run_cli(seeded_db, "user", "--as", "canbo_y", "add", "ke_gian", "--role", "admin")
+    assert out.returncode == 4 and "Bị từ chối" in out.stderr
+
+
+def test_init_db_prints_a_generated_admin_password_once(tmp_path):
+    db = tmp_path / "new.duckdb"
+    first = run_cli(db, "init-db", "--no-samples")
+    assert first.returncode == 0 and "quantri" in first.stdout
+    password = first.stdout.split("mật khẩu: ")[1].split()[0]
+    assert len(password) >= 12
+    second = run_cli(db, "init-db", "--no-samples")
+    assert password not in second.stdout and "mật khẩu:" not in second.stdout
+    assert sign_in(connect(db), "quantri", password).role == "admin"
+    other = tmp_path / "other.duckdb"
+    assert password not in run_cli(other, "init-db", "--no-samples").stdout  # no fixed default
