@@ -118,6 +118,17 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_all
+    report = run_all(quick=args.quick)
+    if args.format == "json":
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:<32} {fmt.number(value, 3)}")
+    return 0
+
+
 def _add_user_cli(sub) -> None:
     p = sub.add_parser("user", help="quản lý tài khoản (người vận hành)")
     p.add_argument("--db", default=argparse.SUPPRESS)
@@ -156,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_status)
 
     _add_user_cli(sub)
+
+    p = sub.add_parser("bench", help="đo tốc độ và bộ nhớ (trung vị của nhiều lần chạy)")
+    p.add_argument("--format", choices=["json", "table"], default="table")
+    p.add_argument("--quick", action="store_true", help="ít lần lặp hơn (kiểm tra nhanh)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

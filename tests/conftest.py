@@ -46,3 +46,7 @@ def chromium() -> str:
             pytest.fail("CI=true but " + reason.replace(": browser test skipped", ""))
         pytest.skip(reason)
     return path
+
+
+# The real-browser fixtures (server, browser, page) live in their own module.
+from tests.browser_support import app_db, browser, page, server  # noqa: E402,F401

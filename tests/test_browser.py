@@ -1,31 +1,16 @@
-"""End-to-end: the Streamlit app served for real, driven by Debian's Chromium through Playwright.
+"""End-to-end: the locality page served for real, driven by Debian's Chromium through Playwright.
 
-One server and one browser for the module; each test gets a fresh browser context (1400×900, vi-VN).
-Nothing is downloaded: Playwright launches the system Chromium found by the `chromium` fixture.
+Fixtures (server, browser, page) come from tests/browser_support.py via conftest.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright  # pinned in requirements-dev.txt
+from playwright.sync_api import expect  # pinned in requirements-dev.txt
+
+from tests.browser_support import SCRIPT_DONE, TIMEOUT_MS, log_tail
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT_MS = 30_000
-STARTUP_S = 30
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STATUS_LABELS = ["Đã đạt", "Đúng tiến độ", "Cần tăng tốc", "Chệch hướng", "Chưa đủ số liệu"]
 
 # Streamlit 1.67 has no stVerticalBlockBorderWrapper: st.container(border=True) is a plain
@@ -41,84 +26,6 @@ BORDERED_BLOCKS_JS = """() =>
 """
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _log_tail(log: Path, n: int = 4000) -> str:
-    return log.read_text(encoding="utf-8", errors="replace")[-n:] if log.exists() else "(no log)"
-
-
-@pytest.fixture(scope="module")
-def app_db(seeded_db_template, tmp_path_factory) -> Path:
-    """A module-private copy of the session's seeded database (seeded_db itself is per-test)."""
-    path = tmp_path_factory.mktemp("browser-db") / "health.duckdb"
-    shutil.copy(seeded_db_template, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def server(app_db, tmp_path_factory):
-    """`streamlit run app.py` on a free local port; yields (base URL, server log path)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "INDICATORS_DB": str(app_db), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    # Output goes to a file, not a pipe nobody reads (a full pipe would block the server).
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode} before answering:\n{_log_tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer /_stcore/health within {STARTUP_S} s:\n{_log_tail(log)}")
-            time.sleep(0.2)
-        yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
-    context.set_default_timeout(TIMEOUT_MS)
-    pg = context.new_page()
-    try:
-        yield pg
-    finally:
-        context.close()
-
-
 def open_app(page, server, query: str, subheader: str):
     """Load the page, wait for the script run to finish, fail on any exception, return the subheader."""
     base, log = server
@@ -132,7 +39,7 @@ def open_app(page, server, query: str, subheader: str):
     if errors.count():
         # .streamlit/config.toml sets client.showErrorDetails = "none": the traceback is in the log.
         pytest.fail("the page shows an exception:\n" + "\n---\n".join(errors.all_inner_texts())
-                    + f"\n\nserver log:\n{_log_tail(log)}")
+                    + f"\n\nserver log:\n{log_tail(log)}")
     expect(page.get_by_role("heading", name="Địa phương", level=1)).to_be_visible()
     expect(heading).to_be_visible()
     return heading

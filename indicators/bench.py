@@ -1,0 +1,87 @@
+"""`python -m indicators bench`: speed and memory, each figure a median of several runs.
+
+Keys (DESIGN.md): import_100k_s, import_100k_peak_mib, import_peer_read_s, scorecard_national_s,
+scorecard_national_pandas_s, scorecard_province_s, overview_apptest_cold_s,
+overview_apptest_warm_s, overview_peak_mib, deck_10_slides_s. A key is absent until the
+feature it measures exists. Page timings run in a child process so that its peak memory is
+the page's own, not the benchmark's.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from .store import PROJECT_ROOT
+
+OVERVIEW_PAGE = PROJECT_ROOT / "pages" / "overview.py"
+SYNTHETIC_DB = PROJECT_ROOT / "data" / "synthetic.duckdb"
+
+_APPTEST_CHILD = r"""
+import json, os, resource, sys, time
+from streamlit.testing.v1 import AppTest
+page, runs = sys.argv[1], int(sys.argv[2])
+t0 = time.perf_counter()
+at = AppTest.from_file(page, default_timeout=120)
+at.run()
+cold = time.perf_counter() - t0
+if at.exception:
+    raise SystemExit(f"page failed: {at.exception}")
+warm = []
+for _ in range(runs):
+    t0 = time.perf_counter()
+    at.run()
+    warm.append(time.perf_counter() - t0)
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # Linux: KiB
+print(json.dumps({"cold": cold, "warm": warm, "peak_mib": peak_kib / 1024}))
+"""
+
+
+def page_apptest(page: Path, db: Path, *, repeats: int = 3, warm_runs: int = 5) -> dict:
+    """Cold first run, warm reruns and peak memory of one page's AppTest on database `db`,
+    each in a fresh child process; medians over `repeats` processes."""
+    import os
+    env = {**os.environ, "INDICATORS_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT)}
+    colds, warms, peaks = [], [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", _APPTEST_CHILD, str(page), str(warm_runs)],
+                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"AppTest of {page.name} failed: {out.stderr[-2000:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        colds.append(result["cold"])
+        warms.append(statistics.median(result["warm"]))
+        peaks.append(result["peak_mib"])
+    return {"cold_s": statistics.median(colds), "warm_s": statistics.median(warms),
+            "peak_mib": statistics.median(peaks)}
+
+
+def run_all(*, quick: bool = False) -> dict:
+    """Every benchmark whose feature exists; `quick` uses fewer repeats (for a smoke test)."""
+    repeats = 1 if quick else 3
+    report: dict[str, float] = {}
+    try:
+        from .bench_import import bench_import
+    except ImportError:
+        bench_import = None
+    if bench_import:
+        report.update(bench_import(repeats=repeats))
+    try:
+        from .bench_scorecard import bench_scorecard
+    except ImportError:
+        bench_scorecard = None
+    if bench_scorecard:
+        report.update(bench_scorecard(SYNTHETIC_DB, repeats=repeats + 2))
+        if OVERVIEW_PAGE.exists():
+            page = page_apptest(OVERVIEW_PAGE, SYNTHETIC_DB, repeats=repeats)
+            report.update(overview_apptest_cold_s=page["cold_s"], overview_apptest_warm_s=page["warm_s"],
+                          overview_peak_mib=page["peak_mib"])
+    try:
+        from .bench_deck import bench_deck
+    except ImportError:
+        bench_deck = None
+    if bench_deck:
+        report.update(bench_deck(None, repeats=repeats))
+    return {k: round(v, 4) for k, v in report.items()}
