@@ -11,6 +11,7 @@ def pages_for(account) -> dict[str, list]:
     dashboards = [
         st.Page("pages/locality.py", title=ui.t("page_locality"), icon=":material/location_on:",
                 url_path="dia-phuong", default=True),
+        st.Page("pages/present.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
     ]
     sections: dict[str, list] = {}
     if account or ui.public_read():
@@ -49,8 +50,11 @@ def chrome(account) -> None:
 def main() -> None:
     st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
     account = ui.current_account()
-    chrome(account)
-    st.navigation(pages_for(account)).run()
+    # A slide on screen: no sidebar, no menu (the presentation page hides the rest itself).
+    presenting = bool(st.query_params.get("slide"))
+    if not presenting:
+        chrome(account)
+    st.navigation(pages_for(account), position="hidden" if presenting else "sidebar").run()
 
 
 main()

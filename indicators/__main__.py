@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.add_argument("--quick", action="store_true", help="ít lần lặp hơn (kiểm tra nhanh)")
     p.set_defaults(func=_cmd_bench)
+
+    # Feature modules register their own subcommands.
+    from .cli_deck import add_cli as add_deck_cli
+    add_deck_cli(sub)
     return parser
 
 

@@ -124,9 +124,10 @@ def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
         legend={"orientation": "h", "y": -0.15},
         plot_bgcolor="white", hoverlabel={"font_size": font},
     )
-    fig.update_xaxes(range=[x_lo, x_hi], tickformat="d", dtick=1 if x_hi - x_lo <= 12 else 5,
+    # automargin: tick labels ("16", "100%") are never cut by the tight margins above.
+    fig.update_xaxes(automargin=True, range=[x_lo, x_hi], tickformat="d", dtick=1 if x_hi - x_lo <= 12 else 5,
                      showgrid=False, linecolor="#999")
-    yaxis = {"range": [low, high], "gridcolor": "#eee", "ticksuffix": unit if unit in ("%", "‰") else ""}
+    yaxis = {"automargin": True, "range": [low, high], "gridcolor": "#eee", "ticksuffix": unit if unit in ("%", "‰") else ""}
     if kind == "yes_no":
         yaxis.update(tickvals=[0, 1], ticktext=["Chưa đạt", "Đạt"])
     fig.update_yaxes(**yaxis)

@@ -78,6 +78,17 @@ def _has_illustrative_data(db: str) -> bool:
     return bool(row[0])
 
 
+@st.cache_data(show_spinner=False)
+def _indicators_with_targets(db: str) -> pd.DataFrame:
+    return _connection(db).cursor().execute(query("indicators_with_targets")).df()
+
+
+@st.cache_data(show_spinner="Đang chuẩn bị các trang trình chiếu…")
+def _slides(db: str, order: str, locality: str | None, indicator: str | None, year: int) -> list[dict]:
+    from .slides import slides_for
+    return slides_for(_connection(db), order, locality_code=locality, indicator_code=indicator, year=year)
+
+
 def _db() -> str:
     return str(database_path())
 
@@ -100,6 +111,48 @@ def progress_of(locality_code: str, year: int) -> LocalityProgress:
 
 def milestone_years(locality_code: str) -> list[int]:
     return _target_years(_db(), locality_code)
+
+
+def indicators_with_targets() -> pd.DataFrame:
+    return _indicators_with_targets(_db())
+
+
+def slides(order: str, locality: str | None, indicator: str | None, year: int) -> list[dict]:
+    return _slides(_db(), order, locality, indicator, year)
+
+
+def export_deck(locality: str, year: int, order: str) -> tuple[bytes | None, str | None]:
+    """The meeting deck as bytes, or (None, a one-sentence reason) when it cannot be made."""
+    import io
+
+    from .deck import DeckError, build_deck
+    from .render import RenderError
+    buf = io.BytesIO()
+    try:
+        build_deck(connection().cursor(), locality, buf, year=year, order=order)
+    except (RenderError, DeckError) as exc:
+        return None, str(exc)
+    return buf.getvalue(), None
+
+
+def export_report(locality: str, year: int) -> tuple[bytes | None, str | None]:
+    """The printable PDF report as bytes, or (None, a one-sentence reason)."""
+    import io
+
+    from .deck import DeckError
+    from .render import RenderError
+    from .report import build_report
+    buf = io.BytesIO()
+    try:
+        build_report(connection().cursor(), locality, buf, year=year)
+    except (RenderError, DeckError) as exc:
+        return None, str(exc)
+    return buf.getvalue(), None
+
+
+def html_text(text: object) -> str:
+    """Text made safe to place inside st.html markup."""
+    return html.escape(str(text))
 
 
 def has_illustrative_data() -> bool:

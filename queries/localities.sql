@@ -30,3 +30,11 @@ from target as t
 inner join locality as l on l.locality_code = t.locality_code
 group by all
 order by l.level desc, l.locality_code
+
+-- name: indicators_with_targets
+-- Indicators some plan sets a target for, with how many localities (for the presenter).
+select i.indicator_code, i.name_vi, count(distinct t.locality_code) as n_localities
+from indicator as i
+inner join target as t on t.indicator_code = i.indicator_code
+group by all
+order by i.name_vi

@@ -1,0 +1,166 @@
+"""Trình chiếu: full-screen slides for a meeting, the deck export and the printable report.
+
+Two views. Without `slide` in the URL: choose what to present and export. With it: one slide,
+large type, no app chrome, next/previous (also the ← → keys); the URL holds the whole state
+(order, locality or indicator, year, slide number), so a reload keeps the place.
+"""
+import streamlit as st
+
+from indicators import ui
+from indicators.render import ChromiumMissing, chromium_available
+from indicators.slides import ORDERS, slide_figure
+from indicators.status import DEFAULT_TARGET_YEAR
+
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": True,
+                "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
+                "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "bieu-do"}}
+PRESENT_CSS = """
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 1.2rem 2.5rem 0.5rem 2.5rem; max-width: 100%; }
+  [data-testid="stApp"] { background: #ffffff; color: #000000; }
+  .slide-title { font-size: 2.9rem; font-weight: 700; line-height: 1.15; margin: 0; color: #000; }
+  .slide-sub { font-size: 1.5rem; color: #222; margin: 0.2rem 0 0.6rem 0; }
+  .slide-fact { font-size: 1.7rem; line-height: 1.35; margin: 0.15rem 0; color: #000; }
+  .slide-status { font-size: 2rem; font-weight: 700; padding: 0.15rem 0.8rem; border-radius: 0.4rem;
+                  color: #fff; display: inline-block; }
+  .slide-small { font-size: 1.15rem; color: #222; margin: 0.2rem 0; }
+  .slide-notice { font-size: 1.2rem; font-weight: 700; color: #b00020; margin: 0.2rem 0; }
+</style>
+"""
+
+params = st.query_params
+con = ui.connection()
+
+
+def _choice(name: str, default: str | None = None) -> str | None:
+    value = params.get(name)
+    return value if value else default
+
+
+order = _choice("order", "indicator")
+order = order if order in ORDERS else "indicator"
+year = int(_choice("year", str(DEFAULT_TARGET_YEAR))) if str(_choice("year", "")).isdigit() else DEFAULT_TARGET_YEAR
+locality = _choice("locality", "12")
+indicator = _choice("indicator", "bhyt_coverage")
+slide_param = params.get("slide")
+
+
+def setup_view() -> None:
+    st.title("Trình chiếu")
+    st.caption("Chọn nội dung rồi bấm “Bắt đầu trình chiếu”: mỗi biểu đồ một trang, chữ lớn, không có "
+               "thanh bên. Dùng phím ← → hoặc nút Trước/Tiếp; số trang nằm trên địa chỉ nên tải lại vẫn "
+               "giữ đúng trang. Nhấn F11 để toàn màn hình.")
+    targets = ui.localities_with_targets()
+    codes = targets["locality_code"].tolist()
+    names = dict(zip(targets["locality_code"], targets["name"]))
+    c1, c2, c3 = st.columns([3, 3, 1])
+    new_order = c1.radio("Thứ tự", list(ORDERS), index=list(ORDERS).index(order), format_func=ORDERS.get)
+    if new_order == "locality":
+        inds = ui.indicators_with_targets()
+        new_indicator = c2.selectbox("Chỉ tiêu", inds["indicator_code"].tolist(),
+                                     index=max(0, inds["indicator_code"].tolist().index(indicator))
+                                     if indicator in inds["indicator_code"].tolist() else 0,
+                                     format_func=dict(zip(inds["indicator_code"], inds["name_vi"])).get)
+        new_locality = locality
+    else:
+        options = codes + ([""] if new_order == "offtrack" else [])
+        new_locality = c2.selectbox(
+            "Địa phương", options, index=options.index(locality) if locality in options else 0,
+            format_func=lambda c: f"{names[c]} ({c})" if c else "— Tất cả địa phương có chỉ tiêu —")
+        new_indicator = indicator
+    new_year = c3.selectbox("Năm mục tiêu", [2026, 2030, 2035, 2045], index=[2026, 2030, 2035, 2045].index(year)
+                            if year in (2026, 2030, 2035, 2045) else 1)
+    slides = ui.slides(new_order, new_locality or None, new_indicator, new_year)
+    st.markdown(f"**{len(slides)} trang** sẽ được trình chiếu.")
+    if any(s.get("notice") for s in slides):
+        ui.illustrative_notice()
+    if st.button("Bắt đầu trình chiếu", type="primary", icon=":material/slideshow:", disabled=not slides):
+        params.from_dict({"order": new_order, "locality": new_locality or "", "indicator": new_indicator,
+                          "year": str(new_year), "slide": "1"})
+        st.rerun()
+
+    st.divider()
+    st.subheader("Xuất tệp")
+    if new_order == "locality" or not new_locality:
+        st.caption("Tệp trình chiếu và báo cáo in được xuất theo một địa phương: chọn thứ tự "
+                   "“Từng chỉ tiêu…” hoặc “Chệch hướng…” với một địa phương.")
+        return
+    if not chromium_available():
+        # Exports draw charts with Chromium; everything else works without it.
+        st.warning(str(ChromiumMissing()))
+    e1, e2 = st.columns(2)
+    with e1:
+        if st.button("Tạo tệp PowerPoint (.pptx)", icon=":material/co_present:", disabled=not chromium_available()):
+            with st.spinner("Đang vẽ biểu đồ và tạo tệp trình chiếu…"):
+                data, error = ui.export_deck(new_locality, new_year, "offtrack" if new_order == "offtrack" else "indicator")
+            if error:
+                st.error(error)
+            else:
+                st.download_button("Tải tệp trình chiếu", data, file_name=f"tien-do-{new_locality}-{new_year}.pptx",
+                                   mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                                   icon=":material/download:")
+    with e2:
+        if st.button("Tạo báo cáo in (.pdf)", icon=":material/print:", disabled=not chromium_available()):
+            with st.spinner("Đang tạo báo cáo PDF…"):
+                data, error = ui.export_report(new_locality, new_year)
+            if error:
+                st.error(error)
+            else:
+                st.download_button("Tải báo cáo PDF", data, file_name=f"bao-cao-{new_locality}-{new_year}.pdf",
+                                   mime="application/pdf", icon=":material/download:")
+
+
+def extra_facts(s: dict) -> list[str]:
+    """The figures beyond status, latest and target (baseline, projection, pace), at most four."""
+    shown = ("Trạng thái", "Mới nhất", "Mục tiêu")
+    return [f for f in s["facts"] if not f.startswith(shown)][:4]
+
+
+def go(slide_number: int | None) -> None:
+    if slide_number is None:
+        del params["slide"]
+    else:
+        params["slide"] = str(slide_number)
+
+
+def slide_view() -> None:
+    st.html(PRESENT_CSS)
+    slides = ui.slides(order, locality or None, indicator, year)
+    if not slides:
+        st.warning("Không có trang nào để trình chiếu với lựa chọn này.")
+        st.button("Thoát", on_click=go, args=(None,))
+        return
+    n = min(max(int(slide_param) if slide_param.isdigit() else 1, 1), len(slides))
+    s = slides[n - 1]
+    head, nav = st.columns([5, 2], vertical_alignment="top")
+    with head:
+        st.html(f'<p class="slide-title">{ui.html_text(s["title"])}</p>'
+                f'<p class="slide-sub">{ui.html_text(s["subtitle"])}</p>')
+    with nav, st.container(horizontal=True, horizontal_alignment="right"):
+        st.button("Trước", icon=":material/arrow_back:", on_click=go, args=(n - 1,), disabled=n == 1,
+                  shortcut="Left", key="prev")
+        st.button("Tiếp", icon=":material/arrow_forward:", on_click=go, args=(n + 1,), disabled=n == len(slides),
+                  shortcut="Right", key="next", type="primary")
+        st.button("Thoát", icon=":material/close:", on_click=go, args=(None,), key="exit", shortcut="Esc")
+    chart, side = st.columns([3, 1], vertical_alignment="top")
+    with chart:
+        # theme=None: the figure's own large fonts, not Streamlit's small chart theme.
+        st.plotly_chart(slide_figure(s, height=640, large=True), config=CHART_CONFIG, key=f"slide-{n}",
+                        theme=None)
+    with side:
+        st.html(f'<span class="slide-status" style="background:{s["status_colour"]}">'
+                f'{s["status_mark"]} {ui.html_text(s["status_label"])}</span>'
+                f'<p class="slide-fact">{s["latest_label"]}: <b>{ui.html_text(s["latest_text"])}</b></p>'
+                f'<p class="slide-fact">{s["target_label"]}: <b>{ui.html_text(s["target_text"])}</b></p>'
+                + "".join(f'<p class="slide-small">{ui.html_text(f)}</p>' for f in extra_facts(s))
+                + f'<p class="slide-small">{ui.html_text(s["data_date"])}</p>'
+                + (f'<p class="slide-notice">{ui.html_text(s["notice"])}</p>' if s["notice"] else ""))
+    st.html(f'<p class="slide-small">Nguồn: {ui.html_text(s["citation"])} · Trang {n}/{len(slides)}</p>')
+
+
+if slide_param:
+    slide_view()
+else:
+    setup_view()
