@@ -9,8 +9,11 @@ def pages_for(account) -> dict[str, list]:
     """The pages this visitor may open: dashboards for readers, upload for officers,
     administration for admins. Each protected page checks the role again itself."""
     dashboards = [
+        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan",
+                default=True),
         st.Page("pages/locality.py", title=ui.t("page_locality"), icon=":material/location_on:",
-                url_path="dia-phuong", default=True),
+                url_path="dia-phuong"),
+        st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/bar_chart:", url_path="chi-tieu"),
         st.Page("pages/present.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
     ]
     sections: dict[str, list] = {}

@@ -176,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Feature modules register their own subcommands.
     from .cli_deck import add_cli as add_deck_cli
     add_deck_cli(sub)
+    from .cli_excel import add_cli as add_excel_cli
+    add_excel_cli(sub)
     return parser
 
 

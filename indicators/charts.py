@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import fmt
-from .progress import STATUS_COLOURS
+from .progress import STATUS_COLOURS, STATUS_LABELS_VI
 
 REPORTED = "#1f4e79"
 REQUIRED = "#6b7280"
@@ -136,3 +136,53 @@ def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
 
 def status_colour(status: str) -> str:
     return STATUS_COLOURS[status]
+
+
+def ranked_figure(df: pd.DataFrame, *, unit: str, decimals: int, value_kind: str, direction: str,
+                  title_of: dict[str, str]) -> go.Figure:
+    """One indicator across localities: a dot per locality (best first, top to bottom), coloured by
+    status, with each locality's target as a short green bar. `df` rows: locality_code,
+    latest_value, target_value, target_comparator, status."""
+    df = df.dropna(subset=["latest_value"]).iloc[::-1]   # plotly draws the first category at the bottom
+    labels = [title_of.get(c, c) for c in df["locality_code"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=df["target_value"], y=labels, mode="markers", name="Mục tiêu",
+        marker={"symbol": "line-ns-open", "size": 16, "color": TARGET, "line": {"width": 3}},
+        customdata=[fmt.target(c, v, unit, decimals, value_kind) for c, v in zip(df["target_comparator"], df["target_value"])],
+        hovertemplate="%{y}: mục tiêu %{customdata}<extra></extra>",
+    ))
+    for status in df["status"].unique():
+        part = df[df["status"] == status]
+        fig.add_trace(go.Scatter(
+            x=part["latest_value"], y=[title_of.get(c, c) for c in part["locality_code"]], mode="markers",
+            name=STATUS_LABELS_VI[status], marker={"size": 11, "color": STATUS_COLOURS[status]},
+            customdata=[fmt.value(v, unit, decimals, value_kind) for v in part["latest_value"]],
+            hovertemplate="%{y}: %{customdata}<extra>" + STATUS_LABELS_VI[status] + "</extra>",
+        ))
+    fig.update_layout(height=max(260, 24 * len(df) + 90), separators=fmt.PLOTLY_SEPARATORS,
+                      margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+                      legend={"orientation": "h", "y": -0.08 if len(df) > 10 else -0.3})
+    fig.update_yaxes(automargin=True, categoryorder="array", categoryarray=labels)
+    fig.update_xaxes(automargin=True, gridcolor="#eee", ticksuffix=unit if unit in ("%", "‰") else "")
+    return fig
+
+
+def small_multiples(traj: pd.DataFrame, *, unit: str, title_of: dict[str, str], columns: int = 4) -> go.Figure:
+    """Trajectories of one indicator, one small panel per locality (same y scale)."""
+    from plotly.subplots import make_subplots
+    codes = list(dict.fromkeys(traj["locality_code"]))
+    rows = max(1, -(-len(codes) // columns))
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, vertical_spacing=0.12 if rows < 4 else 0.06,
+                        subplot_titles=[title_of.get(c, c) for c in codes])
+    for i, code in enumerate(codes):
+        part = traj[traj["locality_code"] == code]
+        fig.add_trace(go.Scatter(x=part["period_time"], y=part["value"], mode="lines", line={"color": REPORTED},
+                                 showlegend=False, hovertemplate="%{y}<extra></extra>"),
+                      row=i // columns + 1, col=i % columns + 1)
+    fig.update_layout(height=170 * rows + 40, separators=fmt.PLOTLY_SEPARATORS, plot_bgcolor="white",
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10}, font={"size": 11})
+    fig.update_xaxes(tickformat="d", dtick=2, gridcolor="#f3f3f3", automargin=True)
+    fig.update_yaxes(gridcolor="#eee", automargin=True, ticksuffix=unit if unit in ("%", "‰") else "")
+    fig.update_annotations(font_size=11)
+    return fig

@@ -45,3 +45,24 @@ def t(key: str, lang: str = "vi", **kwargs) -> str:
 
 def status_label(status: str, lang: str = "vi") -> str:
     return (STATUS_LABELS_EN if lang == "en" else STATUS_LABELS_VI)[status]
+
+# Short column labels for wide tables (the full name is the column's tooltip).
+INDICATOR_SHORT = {
+    "bhyt_coverage": "Tham gia BHYT", "doctors_per_10k": "Bác sĩ/10.000 dân", "life_expectancy": "Tuổi thọ TB",
+    "healthy_life_years": "Năm sống khỏe", "epi_vaccination": "Tiêm chủng MR",
+    "commune_health_criteria": "Xã đạt TCQG y tế", "commune_station_standard": "TYT đạt chuẩn",
+    "station_with_doctor": "TYT có bác sĩ", "village_health_worker": "Thôn có NVYT",
+    "village_collaborator": "Thôn có CTV y tế", "primary_care_bhyt": "KCB ban đầu BHYT",
+    "health_managed": "Được quản lý SK", "high_risk_checked": "Nguy cơ cao được khám",
+    "ehr_coverage": "Hồ sơ SK điện tử", "emr_hospitals": "BV bệnh án điện tử",
+    "private_beds_share": "Giường ngoài công lập", "bhyt_visits_growth": "Tăng lượt KCB BHYT",
+    "doctors_added": "Bác sĩ bổ sung", "epidemic_response": "Dịch xử lý kịp thời",
+    "food_business_inspected": "Cơ sở TP được kiểm tra", "children_health_managed": "Trẻ được quản lý SK",
+    "students_fitness_checked": "HS kiểm tra thể lực", "health_info_access": "Tiếp cận thông tin SK",
+    "under5_malnutrition": "SDD trẻ < 5 tuổi", "under5_stunting": "Thấp còi trẻ < 5 tuổi",
+    "infant_mortality": "Tử vong trẻ < 1 tuổi", "under5_mortality": "Tử vong trẻ < 5 tuổi",
+}
+
+
+def indicator_short(code: str, full_name: str) -> str:
+    return INDICATOR_SHORT.get(code, full_name)

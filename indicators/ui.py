@@ -234,3 +234,123 @@ def safe(text: object) -> str:
     """User-typed text made inert for st.markdown: Markdown and HTML characters escaped."""
     s = html.escape(str(text), quote=False)
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", s)
+
+
+# --- overview and indicator pages ------------------------------------------------------------
+@st.cache_data(show_spinner="Đang tính bảng điểm…")
+def _scorecard(db: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
+    from .scorecard import scorecard
+    return scorecard(_connection(db), scope, province, year)
+
+
+@st.cache_data(show_spinner=False)
+def _labels(db: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from .scorecard import labels
+    return labels(_connection(db))
+
+
+@st.cache_data(show_spinner=False)
+def _completeness(db: str, scope: str, province: str | None) -> pd.DataFrame:
+    from .scorecard import completeness
+    return completeness(_connection(db), scope, province)
+
+
+@st.cache_data(show_spinner=False)
+def _missing(db: str, indicator: str, scope: str, province: str | None) -> pd.DataFrame:
+    from .scorecard import missing_reports
+    return missing_reports(_connection(db), indicator, scope, province)
+
+
+@st.cache_data(show_spinner=False)
+def _rollup(db: str, province: str) -> pd.DataFrame:
+    from .scorecard import province_rollup
+    return province_rollup(_connection(db), province)
+
+
+@st.cache_data(show_spinner=False)
+def _is_synthetic(db: str) -> bool:
+    row = _connection(db).cursor().execute("select bool_or(is_synthetic) from dataset").fetchone()
+    return bool(row and row[0])
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_across(db: str, indicator: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
+    from .scorecard import indicator_across
+    return indicator_across(_connection(db), indicator, scope, province, year)
+
+
+@st.cache_data(show_spinner=False)
+def _trajectories(db: str, indicator: str, scope: str, province: str | None) -> pd.DataFrame:
+    from .scorecard import trajectories
+    return trajectories(_connection(db), indicator, scope, province)
+
+
+def scorecard_cells(scope: str, province: str | None, year: int) -> pd.DataFrame:
+    return _scorecard(_db(), scope, province, year)
+
+
+def labels() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return _labels(_db())
+
+
+def completeness(scope: str, province: str | None) -> pd.DataFrame:
+    return _completeness(_db(), scope, province)
+
+
+def missing_reports(indicator: str, scope: str, province: str | None) -> pd.DataFrame:
+    return _missing(_db(), indicator, scope, province)
+
+
+def province_rollup(province: str) -> pd.DataFrame:
+    return _rollup(_db(), province)
+
+
+def is_synthetic() -> bool:
+    return _is_synthetic(_db())
+
+
+def indicator_across(indicator: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
+    return _indicator_across(_db(), indicator, scope, province, year)
+
+
+def trajectories(indicator: str, scope: str, province: str | None) -> pd.DataFrame:
+    return _trajectories(_db(), indicator, scope, province)
+
+
+def data_notices(has_illustrative: bool = False) -> None:
+    """The synthetic and illustrative notices, whichever apply, on any page that shows data."""
+    if is_synthetic():
+        st.warning("**Dữ liệu tổng hợp (synthetic)** – cơ sở dữ liệu này được sinh tự động để đo tốc độ "
+                   "ở quy mô toàn quốc; mọi số liệu và chỉ tiêu trong đó đều không có thật.", icon="🧪")
+    if has_illustrative:
+        illustrative_notice()
+
+
+SCOPES = {"country": "Toàn quốc", "province": "Một tỉnh/thành", "communes": "Các xã/phường của một tỉnh"}
+
+
+def scope_picker(params, *, key_prefix: str) -> tuple[str, str | None, int]:
+    """Scope (country / province / its communes), province and target year, read from and
+    written back to the URL so a link opens the same view."""
+    provinces_df = provinces()
+    codes = provinces_df["locality_code"].tolist()
+    names = dict(zip(codes, provinces_df["name"]))
+    scope = params.get("scope", "country")
+    scope = scope if scope in SCOPES else "country"
+    province = params.get("province") if params.get("province") in codes else "01"
+    year = int(params.get("year", 2030)) if str(params.get("year", "")).isdigit() else 2030
+    c1, c2, c3 = st.columns([3, 3, 1])
+    scope = c1.segmented_control("Phạm vi", list(SCOPES), default=scope, format_func=SCOPES.get,
+                                 key=f"{key_prefix}_scope", required=True)
+    if scope != "country":
+        province = c2.selectbox("Tỉnh / thành phố", codes, index=codes.index(province),
+                                format_func=lambda c: f"{names[c]} ({c})", key=f"{key_prefix}_province")
+    years = [2026, 2030, 2035, 2045]
+    year = c3.selectbox("Năm mục tiêu", years, index=years.index(year) if year in years else 1,
+                        key=f"{key_prefix}_year")
+    params.update({"scope": scope, "year": str(year)})
+    if scope != "country":
+        params["province"] = province
+    elif "province" in params:
+        del params["province"]
+    return scope, (province if scope != "country" else None), year

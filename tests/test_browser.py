@@ -52,7 +52,7 @@ def card(page, title: str):
 
 
 def test_locality_page_shows_cards_for_lai_chau(page, server):
-    heading = open_app(page, server, "?locality=12&year=2030", "Tỉnh Lai Châu (12)")
+    heading = open_app(page, server, "dia-phuong?locality=12&year=2030", "Tỉnh Lai Châu (12)")
     expect(heading).to_have_text("Tỉnh Lai Châu (12)")
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
     expect(page.get_by_test_id("stMetricLabel")).to_have_text(STATUS_LABELS)
@@ -98,7 +98,7 @@ def test_locality_page_shows_cards_for_lai_chau(page, server):
 
 
 def test_commune_page_via_url(page, server):
-    open_app(page, server, "?locality=09931", "Xã Hưng Đạo (09931)")
+    open_app(page, server, "dia-phuong?locality=09931", "Xã Hưng Đạo (09931)")
     expect(page.get_by_test_id("stAlertContentWarning")).to_contain_text("Dữ liệu minh họa")
     station = card(page, "Trạm Y tế xã đạt chuẩn quốc gia")
     expect(station).to_be_visible()

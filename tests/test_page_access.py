@@ -12,7 +12,7 @@ from indicators.store import connect
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-thu-nghiem"
-DASHBOARDS = {"locality.py", "present.py"}
+DASHBOARDS = {"overview.py", "locality.py", "indicator.py", "present.py"}
 UPLOAD = {"upload.py"}
 ADMIN = {"admin_accounts.py", "admin_plans.py", "admin_audit.py"}
 

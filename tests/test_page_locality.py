@@ -15,9 +15,10 @@ STATUS_LABELS = ["Đã đạt", "Đúng tiến độ", "Cần tăng tốc", "Ch�
 
 def open_app(locality: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
     if locality:
         at.query_params["locality"] = locality
-    at.run()
+    at.switch_page(str(ROOT / "pages" / "locality.py")).run()
     assert not at.exception, at.exception
     return at
 

@@ -1,0 +1,420 @@
+"""Reading an uploaded workbook and normalising what officers really type.
+
+Two layers:
+- pure cell parsers (`parse_period`, `parse_number`, `parse_yes_no`, `normalise_code`), each
+  raising CellError with what was expected, so validation can say it in Vietnamese;
+- `read_workbook(data, info)`, which reads every data sheet with fastexcel (Rust, Arrow) and
+  returns the rows as found, with their sheet, Excel row and column letters.
+
+fastexcel hands every cell over as text, so three facts are taken from the sheet XML instead,
+and only when a sheet needs it: formulas without a cached value (the sheet holds `<f>`),
+cells formatted as a percentage (styles.xml has a % format), and whether a "1.234" was a
+number cell (1.234) or typed text (thousands dots: 1234).
+"""
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import fastexcel
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import fmt
+from .text import fold
+from .xlsx_safety import MAX_DATA_ROWS, UnsafeFile, XlsxInfo
+
+FIELDS = ("locality_code", "indicator_code", "period", "value", "numerator", "denominator", "note")
+NUMERIC_FIELDS = ("value", "numerator", "denominator")
+REQUIRED_FIELDS = ("locality_code", "indicator_code", "period", "value")
+HEADER_SEARCH_ROWS = 30
+# The template's own sheets, never data (compared folded).
+SKIPPED_SHEETS = {"huong dan", "_phien_ban", "_danh_muc"}
+
+# Header text (folded, punctuation as spaces, parentheses dropped) -> field.
+HEADERS = {
+    "locality_code": ["ma dia phuong", "ma dp", "ma don vi", "ma dia ban", "ma xa", "ma tinh",
+                      "ma xa phuong", "locality code", "locality", "locality id", "area code"],
+    "indicator_code": ["ma chi tieu", "ma chi so", "ma ct", "indicator code", "indicator",
+                       "indicator id"],
+    "period": ["ky bao cao", "ky", "thoi gian", "thoi ky", "nam", "nam bao cao", "period",
+               "reporting period", "time period", "year"],
+    "value": ["gia tri", "so lieu", "gia tri bao cao", "ket qua", "value", "reported value"],
+    "numerator": ["tu so", "numerator"],
+    "denominator": ["mau so", "denominator"],
+    "note": ["nguon ghi chu", "ghi chu nguon", "ghi chu", "nguon", "nguon so lieu", "note", "notes",
+             "source", "source note", "note source", "comment", "comments"],
+}
+_HEADER_FIELD = {h: f for f, names in HEADERS.items() for h in names}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read: `code` is stable English, `expected` a Vietnamese phrase."""
+
+    def __init__(self, code: str, expected: str):
+        super().__init__(expected)
+        self.code = code
+        self.expected = expected
+
+
+# --- pure cell parsers -----------------------------------------------------------------------
+def header_key(text: object) -> str:
+    """'Nguồn / ghi chú' -> 'nguon ghi chu'; 'Giá trị (%)' -> 'gia tri'; 'Locality_Code' -> 'locality code'."""
+    t = re.sub(r"\(.*?\)|\[.*?\]", " ", fold(str(text)))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", t).split())
+
+
+def header_field(text: object) -> str | None:
+    return _HEADER_FIELD.get(header_key(text))
+
+
+def _clean_text(raw: object) -> str:
+    """Whitespace (incl. non-breaking) trimmed, a leading apostrophe (Excel's text mark) dropped."""
+    s = str(raw).replace("\xa0", " ").replace("\u202f", " ").strip()
+    if s.startswith("'"):
+        s = s[1:].strip()
+    return s
+
+
+def normalise_code(raw: object) -> str:
+    """A locality code as text. Codes are 2 digits (province) or 5 (commune) with leading zeros:
+    text of that length is kept ('12', '00070'); a number cell loses its zeros, so 1 or '1.0'
+    -> '01' and 9931 -> '09931' (1–2 digits pad to a province, 3–4 to a commune)."""
+    s = _clean_text(raw)
+    m = re.fullmatch(r"(\d+)(?:\.0+)?", s)
+    if m:
+        digits = m.group(1)
+        if len(digits) in (2, 5):
+            return digits
+        return digits.zfill(2) if len(digits) < 2 else digits.zfill(5) if len(digits) < 5 else digits
+    return s
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_SEP = r"\s*(?:[-/.,:]|\s|nam)*\s*"
+_PERIOD_FORMS = [
+    ("year", re.compile(r"(?:nam\s*)?(\d{4})(?:\.0+)?")),
+    ("year_quarter", re.compile(r"(\d{4})\s*[-/ ]?\s*(?:q|quy)\s*([1-4]|iv|i{1,3})")),
+    ("quarter_year", re.compile(r"(?:q|quy)\s*([1-4]|iv|i{1,3})" + _SEP + r"(\d{4})")),
+    ("year_month", re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})")),
+    ("month_year", re.compile(r"(?:thang|t)?\s*(\d{1,2})" + _SEP + r"(\d{4})")),
+    ("iso_date", re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")),
+    ("dmy_date", re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")),
+]
+PERIOD_EXPECTED = ("một kỳ như “2026”, “Quý I/2026” (hoặc “2026-Q1”, “Q1/2026”), "
+                   "“Tháng 6/2026” (hoặc “06/2026”, “2026-06”)")
+MIN_YEAR = 2000
+
+
+def parse_period(raw: object) -> str:
+    """The canonical period ('2026', '2026-Q1', '2026-06') of what an officer typed.
+
+    Accepts 2026 / "2026" / "Năm 2026"; "2026-Q1", "Q1/2026", "Quý I/2026", "Quý 1 năm 2026";
+    "06/2026", "2026-06", "Tháng 6/2026"; a date (cell or text) -> its month. Case and
+    diacritics do not matter. Raises CellError('bad_period') for anything else, a month or
+    quarter out of range, or a year before 2000 (a future period is checked by the caller).
+    """
+    s = fold(_clean_text(raw))
+    if not s:
+        raise CellError("missing_value", PERIOD_EXPECTED)
+    for form, pattern in _PERIOD_FORMS:
+        m = pattern.fullmatch(s)
+        if not m:
+            continue
+        if form == "year":
+            year, sub = int(m.group(1)), None
+        elif form in ("year_quarter", "quarter_year"):
+            y, q = (m.group(1), m.group(2)) if form == "year_quarter" else (m.group(2), m.group(1))
+            year, sub = int(y), ("Q", _ROMAN.get(q) or int(q))
+        elif form in ("year_month", "iso_date"):
+            year, sub = int(m.group(1)), ("M", int(m.group(2)))
+        elif form == "month_year":
+            year, sub = int(m.group(2)), ("M", int(m.group(1)))
+        else:  # dmy_date: day/month/year, as Vietnamese dates are written
+            year, sub = int(m.group(3)), ("M", int(m.group(2)))
+        if year < MIN_YEAR:
+            raise CellError("bad_period", f"một năm từ {MIN_YEAR} trở đi")
+        if sub is None:
+            return str(year)
+        if sub[0] == "Q":
+            return f"{year}-Q{sub[1]}"
+        if not 1 <= sub[1] <= 12:
+            raise CellError("bad_period", "tháng từ 1 đến 12, " + PERIOD_EXPECTED)
+        return f"{year}-{sub[1]:02d}"
+    raise CellError("bad_period", PERIOD_EXPECTED)
+
+
+def period_end(period: str) -> tuple[int, int]:
+    """(year, last month) of a canonical period, for comparing with today."""
+    if "-Q" in period:
+        y, q = period.split("-Q")
+        return int(y), 3 * int(q)
+    if "-" in period:
+        y, m = period.split("-")
+        return int(y), int(m)
+    return int(period), 12
+
+
+def period_start(period: str) -> tuple[int, int]:
+    y, last = period_end(period)
+    return (y, last - 2) if "-Q" in period else (y, last if "-" in period else 1)
+
+
+def is_future(period: str, today: date) -> bool:
+    """True when the period starts after today's month (the current year, quarter or month is allowed)."""
+    return period_start(period) > (today.year, today.month)
+
+
+NUMBER_EXPECTED = "một số, ví dụ 13,5 hoặc 1.234 hoặc 95%"
+_INT = re.compile(r"\d+")
+_ONE_SEP = re.compile(r"(\d+)([.,])(\d+)")
+_GROUPED_DOT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_GROUPED_COMMA = re.compile(r"\d{1,3}(?:,\d{3})+")
+_DOT_THEN_COMMA = re.compile(r"(\d{1,3}(?:\.\d{3})+),(\d+)")
+_COMMA_THEN_DOT = re.compile(r"(\d{1,3}(?:,\d{3})+)\.(\d+)")
+_SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?e[-+]?\d+")
+_AMBIGUOUS = re.compile(r"[-+]?[1-9]\d{0,2}\.\d{3}")
+_AMBIGUOUS_RE2 = r"^\s*[-+]?[1-9]\d{0,2}\.\d{3}\s*$"   # the same, for Arrow's RE2
+
+
+def is_ambiguous_number(text: str) -> bool:
+    """'1.234': a number cell means 1.234, typed text means 1234 (Vietnamese thousands dot)."""
+    return bool(_AMBIGUOUS.fullmatch(text))
+
+
+def parse_number(raw: object, *, numeric_cell: bool = False) -> tuple[float | None, bool]:
+    """(value, had a percent sign) for one cell; (None, False) for a blank cell.
+
+    Policy (reject with a reason, never guess silently):
+    - decimal comma "13,5" and decimal point "13.5" are both decimals;
+    - a single dot followed by exactly three digits in typed text is a thousands dot:
+      "1.234" -> 1234 (a number cell 1.234 stays 1.234: `numeric_cell`); "0.125" stays 0.125;
+    - with both separators the last one is the decimal: "1.234,5" and "1,234.5" -> 1234.5;
+      several equal separators are thousands: "1.234.567" -> 1234567;
+    - "95%", " 95 % " -> (95, True); spaces as thousands separators "1 234" -> 1234;
+    - a leading apostrophe, "+" or "-"/"−" are accepted; anything else raises CellError.
+    """
+    s = _clean_text(raw)
+    if not s:
+        return None, False
+    pct = s.endswith("%")
+    if pct:
+        s = s[:-1].strip()
+    s = s.replace(" ", "").replace("−", "-").lower()
+    sign = 1.0
+    if s[:1] in "+-" and s:
+        sign, s = (-1.0 if s[0] == "-" else 1.0), s[1:]
+    if numeric_cell:
+        try:
+            return sign * float(s), pct
+        except ValueError:
+            pass
+    if _INT.fullmatch(s):
+        return sign * float(s), pct
+    if m := _ONE_SEP.fullmatch(s):
+        whole, sep, frac = m.groups()
+        if sep == "." and len(frac) == 3 and whole[0] != "0":
+            return sign * float(whole + frac), pct          # thousands dot
+        return sign * float(f"{whole}.{frac}"), pct
+    if _GROUPED_DOT.fullmatch(s):
+        return sign * float(s.replace(".", "")), pct
+    if _GROUPED_COMMA.fullmatch(s):
+        return sign * float(s.replace(",", "")), pct
+    if m := _DOT_THEN_COMMA.fullmatch(s):
+        return sign * float(m.group(1).replace(".", "") + "." + m.group(2)), pct
+    if m := _COMMA_THEN_DOT.fullmatch(s):
+        return sign * float(m.group(1).replace(",", "") + "." + m.group(2)), pct
+    if _SCIENTIFIC.fullmatch(s):
+        return sign * float(s), pct
+    raise CellError("bad_number", NUMBER_EXPECTED)
+
+
+YES = {"dat", "co", "yes", "y", "1", "x", "true", "v", "da dat", "dat chuan"}
+NO = {"khong dat", "khong", "no", "n", "0", "false", "chua dat", "chua", "khong dat chuan"}
+YES_NO_EXPECTED = "“Đạt” hoặc “Không đạt” (cũng nhận Có/Không, Yes/No, 1/0, x)"
+
+
+def parse_yes_no(raw: object) -> float | None:
+    """1.0 for Đạt/Có/Yes/1/x, 0.0 for Không đạt/Không/Chưa đạt/No/0; None for blank; else CellError."""
+    s = fold(_clean_text(raw)).rstrip(".")
+    if not s:
+        return None
+    if s in YES or re.fullmatch(r"1(?:\.0+)?", s):
+        return 1.0
+    if s in NO or re.fullmatch(r"0(?:\.0+)?", s):
+        return 0.0
+    raise CellError("bad_number", YES_NO_EXPECTED)
+
+
+# --- reading the workbook --------------------------------------------------------------------
+def column_letter(index: int) -> str:
+    """0 -> 'A', 25 -> 'Z', 26 -> 'AA'."""
+    out = ""
+    index += 1
+    while index:
+        index, r = divmod(index - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+@dataclass
+class WorkbookRows:
+    """The data rows as found: one per non-blank row, raw text per field, with positions.
+
+    `rows` columns: sheet, row (Excel, 1-based), the FIELDS (text or None), and for every
+    numeric field `<field>_cell`: '' (unknown: plain), 'n' number cell, 's' text cell,
+    'pct' number cell formatted as a percentage, 'formula' formula without a computed value.
+    `columns[sheet][field]` is the column as shown to people: 'G (Giá trị)'.
+    `notes` are sheet-level findings (sheet, code, detail) that validation turns into problems.
+    """
+    rows: pd.DataFrame
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    sheets_read: list[str] = field(default_factory=list)
+
+
+def _find_header(head: list[list[str | None]]) -> tuple[int, dict[str, int], dict[int, str]] | None:
+    """(row index, field -> column index, column index -> header text) of the best header row."""
+    best = None
+    for i, row in enumerate(head):
+        found: dict[str, int] = {}
+        texts: dict[int, str] = {}
+        for j, cell in enumerate(row):
+            if cell is None:
+                continue
+            f = header_field(cell)
+            if f and f not in found:
+                found[f] = j
+                texts[j] = str(cell).strip()
+        score = sum(f in found for f in REQUIRED_FIELDS)
+        if score >= 2 and (best is None or score > best[0]):
+            best = (score, i, found, texts)
+    return None if best is None else best[1:]
+
+
+_CELL_TAG = r'<(?:\w+:)?c r="({letters})(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)'
+_T_ATTR = re.compile(rb'\bt="(\w+)"')
+_S_ATTR = re.compile(rb'\bs="(\d+)"')
+_HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
+
+
+def scan_cells(xml: bytes, letters: list[str], percent_styles: set[int]) -> dict[tuple[int, str], str]:
+    """(row, column letter) -> 's' | 'n' | 'pct' | 'formula' for the cells of the given columns.
+
+    A regex over the raw sheet XML, restricted to the columns we read: enough to learn a cell's
+    type, style and whether it has a formula without a cached value. Safe because
+    check_xlsx refused any DTD/entity declaration, so there is nothing to expand.
+    """
+    pattern = re.compile(_CELL_TAG.format(letters="|".join(sorted(set(letters), key=len, reverse=True)))
+                         .encode(), re.DOTALL)
+    out: dict[tuple[int, str], str] = {}
+    for m in pattern.finditer(xml):
+        attrs, inner = m.group(3), m.group(4) or b""
+        has_value = bool(_HAS_VALUE.search(inner))
+        if b"<f" in inner and not has_value:
+            kind = "formula"
+        else:
+            t = _T_ATTR.search(attrs)
+            ctype = t.group(1) if t else b"n"
+            if ctype in (b"s", b"inlineStr", b"str"):
+                kind = "s"
+            else:
+                s = _S_ATTR.search(attrs)
+                kind = "pct" if s and int(s.group(1)) in percent_styles else "n"
+        out[(int(m.group(2)), m.group(1).decode())] = kind
+    return out
+
+
+def _column(parts: list, name: str) -> pd.Series:
+    """One column of all sheets: text as Arrow-backed strings (None stays missing, nothing is
+    converted to Python objects), Excel rows as int64, cell kinds as plain objects."""
+    if name == "row":
+        return pd.Series(pa.concat_arrays(parts).to_numpy() if parts else np.zeros(0, dtype="int64"), dtype="int64")
+    if name.endswith("_cell"):
+        return pd.Series(list(itertools.chain.from_iterable(parts)), dtype=object)
+    arr = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    return pd.Series(pd.arrays.ArrowExtensionArray(arr))
+
+
+def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
+    """Every data row of every sheet but the template's own; see WorkbookRows.
+
+    Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
+    """
+    reader = fastexcel.read_excel(data)
+    out = WorkbookRows(rows=pd.DataFrame())
+    frames = []
+    total = 0
+    archive = None
+    for sheet in info.sheets:
+        if fold(sheet.name) in SKIPPED_SHEETS:
+            continue
+        try:
+            batch = reader.load_sheet(sheet.name, header_row=None, dtypes="string", skip_rows=0)
+            cols_info = batch.available_columns()
+            table = batch.to_arrow()
+        except Exception as exc:  # an unreadable sheet is reported, never silently skipped
+            out.notes.append((sheet.name, "unreadable_sheet", str(exc)[:200]))
+            continue
+        if table.num_rows == 0 or table.num_columns == 0:
+            continue
+        absolute = [c.absolute_index for c in cols_info]
+        head = [list(r.values()) for r in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+        found = _find_header(head)
+        if found is None:
+            out.notes.append((sheet.name, "no_header", ""))
+            continue
+        header_at, fields, texts = found
+        missing = [f for f in REQUIRED_FIELDS if f not in fields]
+        out.sheets_read.append(sheet.name)
+        out.columns[sheet.name] = {f: f"{column_letter(absolute[j])} ({texts[j]})" for f, j in fields.items()}
+        if missing:
+            out.notes.append((sheet.name, "missing_column", ",".join(missing)))
+            continue
+        start = header_at + 1
+        body = table.slice(start)
+        letters = {f: column_letter(absolute[j]) for f, j in fields.items()}
+        arrays = {f: body.column(j) for f, j in fields.items()}
+        excel_rows = pa.array(range(start + 1, table.num_rows + 1), pa.int64())
+        nums = [arrays[f] for f in NUMERIC_FIELDS if f in arrays]
+        # Vectorised (Arrow): a row counts when any numeric cell holds something. A row with
+        # codes but no value is a template row left unfilled: skipped, not an error.
+        filled = pa.array([False] * body.num_rows)
+        for a in nums:
+            filled = pc.or_(filled, pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(a), ""), False))
+        needs_scan = sheet.has_formulas or bool(info.percent_styles) or any(
+            pc.any(pc.match_substring_regex(a, _AMBIGUOUS_RE2)).as_py() for a in nums)
+        kinds: dict[tuple[int, str], str] = {}
+        if needs_scan:
+            archive = archive or zipfile.ZipFile(io.BytesIO(data))
+            scan_letters = list(letters.values()) if sheet.has_formulas else \
+                [letters[f] for f in NUMERIC_FIELDS if f in letters]
+            kinds = scan_cells(archive.read(sheet.part), scan_letters, info.percent_styles)
+            formula_rows = sorted({r for (r, _), k in kinds.items() if k == "formula"})
+            if formula_rows:
+                filled = pc.or_(filled, pc.is_in(excel_rows, value_set=pa.array(formula_rows, pa.int64())))
+        rows_kept = pc.filter(excel_rows, filled)
+        k = len(rows_kept)
+        total += k
+        if total > MAX_DATA_ROWS:
+            raise UnsafeFile(f"Tệp “{info.file_name}” bị từ chối: có hơn {fmt.number(MAX_DATA_ROWS, 0)} "
+                             "dòng số liệu. Hãy chia thành nhiều tệp.")
+        frame: dict[str, object] = {"sheet": pa.array([sheet.name] * k, pa.string()), "row": rows_kept}
+        for f in FIELDS:
+            frame[f] = pc.filter(arrays[f], filled) if f in arrays else pa.nulls(k, pa.string())
+        kept_list = rows_kept.to_pylist() if kinds else []
+        for f in FIELDS:
+            frame[f + "_cell"] = [kinds.get((r, letters[f]), "") for r in kept_list] \
+                if kinds and f in letters else [""] * k
+        frames.append(frame)
+    if archive is not None:
+        archive.close()
+    columns = ["sheet", "row", *FIELDS, *(f + "_cell" for f in FIELDS)]
+    out.rows = pd.DataFrame({c: _column([fr[c] for fr in frames], c) for c in columns})
+    return out

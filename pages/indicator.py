@@ -1,0 +1,73 @@
+"""Chỉ tiêu: one indicator across the localities in scope — ranking, trajectories, table."""
+import pandas as pd
+import streamlit as st
+
+from indicators import fmt, ui
+from indicators.charts import ranked_figure, small_multiples
+from indicators.export import to_bytes
+from indicators.progress import STATUS_LABELS_VI, STATUS_MARKS
+
+params = st.query_params
+st.title("Chỉ tiêu")
+localities, indicators = ui.labels()
+with_targets = ui.indicators_with_targets()
+codes = with_targets["indicator_code"].tolist()
+wanted = params.get("indicator") if params.get("indicator") in codes else codes[0]
+indicator = st.selectbox("Chỉ tiêu", codes, index=codes.index(wanted), key="ind_code",
+                         format_func=dict(zip(with_targets["indicator_code"], with_targets["name_vi"])).get)
+params["indicator"] = indicator
+scope, province, year = ui.scope_picker(params, key_prefix="ind")
+ind = indicators.set_index("indicator_code").loc[indicator]
+unit, decimals, kind = ind["unit"], int(ind["decimals"]), ind["value_kind"]
+
+df = ui.indicator_across(indicator, scope, province, year)
+if df.empty:
+    st.info(f"Chưa có địa phương nào trong phạm vi này có chỉ tiêu “{ind['name_vi']}” trong kế hoạch.")
+    st.stop()
+ui.data_notices(bool(df["is_latest_illustrative"].any()))
+names = localities.set_index("locality_code")["locality_name"].to_dict()
+st.caption(f"{ind['name_vi']} ({unit}) – {'càng cao càng tốt' if ind['direction'] == 'higher' else 'càng thấp càng tốt'}; "
+           f"{len(df)} địa phương có chỉ tiêu, {int(df['latest_value'].notna().sum())} đã báo cáo. "
+           "Mỗi tỉnh/xã so với mục tiêu của chính kế hoạch mình.")
+
+c1, c2 = st.columns([2, 1])
+show = c1.segmented_control("Hiển thị", ["top", "bottom", "all"], default="top", key="ind_show", required=True,
+                            format_func={"top": "Đứng đầu", "bottom": "Cuối bảng", "all": "Tất cả"}.get)
+n = c2.number_input("Số địa phương", 5, 5000, 30, key="ind_n")
+ranked = df.dropna(subset=["latest_value"])
+part = ranked if show == "all" else (ranked.head(int(n)) if show == "top" else ranked.tail(int(n)))
+if len(part) > 300:
+    st.caption(f"Biểu đồ xếp hạng vẽ 300 trên {len(part)} địa phương; bảng bên dưới có đủ.")
+    part = part.head(300)
+st.plotly_chart(ranked_figure(part, unit=unit, decimals=decimals, value_kind=kind, direction=ind["direction"],
+                              title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]}),
+                config={"displaylogo": False}, key="ind_ranked")
+
+st.subheader("Diễn biến theo thời gian")
+multiples = part["locality_code"].head(12).tolist()
+traj = ui.trajectories(indicator, scope, province)
+traj = traj[traj["locality_code"].isin(multiples)]
+if traj.empty:
+    st.caption("Chưa có số liệu báo cáo.")
+else:
+    st.caption(f"{len(multiples)} địa phương đầu tiên của biểu đồ trên, cùng thang đo.")
+    st.plotly_chart(small_multiples(traj, unit=unit, title_of=names), config={"displaylogo": False}, key="ind_multiples")
+
+st.subheader("Bảng")
+table = pd.DataFrame({
+    "Hạng": df["rank"],
+    "Địa phương": [names.get(c, c) for c in df["locality_code"]],
+    "Mã": df["locality_code"],
+    "Mới nhất": [fmt.value(v, unit, decimals, kind) if pd.notna(v) else "–" for v in df["latest_value"]],
+    "Kỳ": [fmt.period(p) if isinstance(p, str) else "–" for p in df["latest_period"]],
+    "Mục tiêu": [fmt.target(c, v, unit, decimals, kind) if pd.notna(v) else "Chỉ tiêu định tính"
+                 for c, v in zip(df["target_comparator"], df["target_value"])],
+    "Năm mục tiêu": df["target_year"],
+    "Trạng thái": [f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}" for s in df["status"]],
+})
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560))
+d1, d2, _ = st.columns([1, 1, 4])
+d1.download_button("Tải Excel", to_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
+                   icon=":material/download:", key="ind_xlsx")
+d2.download_button("Tải CSV", to_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
+                   icon=":material/download:", key="ind_csv")

@@ -1,0 +1,141 @@
+"""Tổng quan: what is off track, where, and who has not reported — for a scope and a target year."""
+import pandas as pd
+import streamlit as st
+
+from indicators import fmt, i18n, ui
+from indicators.overview import TREND_LEGEND, attention_order, cell_texts, pivot, rank_by, status_summary
+from indicators.progress import STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
+
+# Light tints of the status colours, so the dark text stays readable.
+CELL_BACKGROUND = {"achieved": "#cdebd6", "on_track": "#e3f4e8", "needs_acceleration": "#fff1bf",
+                   "off_track": "#f8d0d0", "no_data": "#eeeeee"}
+params = st.query_params
+
+st.title("Tổng quan")
+scope, province, year = ui.scope_picker(params, key_prefix="ov")
+localities, indicators = ui.labels()
+cells = ui.scorecard_cells(scope, province, year)
+
+level = "province"
+if scope == "country":
+    level = st.segmented_control("Hiển thị", ["province", "commune"], default=params.get("level", "province")
+                                 if params.get("level") in ("province", "commune") else "province",
+                                 format_func={"province": "Các tỉnh/thành (34)", "commune": "Các xã/phường"}.get,
+                                 key="ov_level", required=True)
+    params["level"] = level
+    cells = cells[cells["locality_code"].str.len() == (2 if level == "province" else 5)]
+elif scope == "province":
+    level = "both"
+
+if cells.empty:
+    st.info("Chưa có chỉ tiêu nào trong phạm vi này. Các địa phương có kế hoạch: "
+            + ", ".join(f"{n} ({c})" for c, n in zip(ui.localities_with_targets()["locality_code"],
+                                                     ui.localities_with_targets()["name"])))
+    st.stop()
+ui.data_notices(bool(cells["is_latest_illustrative"].any()))
+
+# --- counts by status, each a filter ---------------------------------------------------------
+counts = status_summary(cells)
+picked = st.pills("Lọc theo trạng thái (bấm để chọn)", STATUSES, selection_mode="multi",
+                  format_func=lambda s: f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}: {counts[s]}", key="ov_status",
+                  default=[s for s in params.get("status", "").split(",") if s in STATUSES])
+params["status"] = ",".join(picked) if picked else ""
+if not picked:
+    del params["status"]
+
+groups = sorted(indicators.loc[indicators["indicator_code"].isin(cells["indicator_code"]), "indicator_group"].unique())
+g1, g2, g3, g4 = st.columns([3, 3, 2, 1])
+chosen_groups = g1.multiselect("Nhóm chỉ tiêu", groups, default=[], placeholder="Tất cả các nhóm", key="ov_groups")
+ind_in_scope = indicators[indicators["indicator_code"].isin(cells["indicator_code"])
+                          & (indicators["indicator_group"].isin(chosen_groups) if chosen_groups else True)]
+sort_options = ["attention"] + ind_in_scope["indicator_code"].tolist()
+ind_names = dict(zip(indicators["indicator_code"], indicators["name_vi"]))
+sort_by = g2.selectbox("Xếp hạng theo", sort_options, key="ov_sort",
+                       format_func=lambda c: "Số chỉ tiêu chệch hướng (nhiều trước)" if c == "attention" else ind_names[c])
+show = g3.selectbox("Hiển thị", ["all", "top", "bottom"], key="ov_show",
+                    format_func={"all": "Tất cả", "top": "N đứng đầu", "bottom": "N cuối bảng"}.get)
+n = g4.number_input("N", min_value=1, max_value=5000, value=20, key="ov_n")
+
+values, status, trend = pivot(cells[cells["indicator_code"].isin(ind_in_scope["indicator_code"])],
+                              ind_in_scope, picked or None)
+if sort_by == "attention":
+    order = attention_order(status)
+else:
+    direction = indicators.set_index("indicator_code").at[sort_by, "direction"]
+    order = rank_by(values, sort_by, direction)
+order = list(order)
+if show == "top":
+    order = order[: int(n)]
+elif show == "bottom":
+    order = order[-int(n):]
+values, status, trend = values.loc[order], status.loc[order], trend.loc[order]
+
+# --- the scorecard ---------------------------------------------------------------------------
+names = localities.set_index("locality_code")["locality_name"]
+texts = cell_texts(values, status, trend, ind_in_scope)
+table = texts.copy()
+table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
+colours = status
+columns = {"locality": st.column_config.TextColumn("Địa phương", pinned=True, width="medium")}
+columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names[c]), help=ind_names[c])
+                for c in values.columns})
+
+
+def _style(frame: pd.DataFrame) -> pd.DataFrame:
+    css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for col in colours.columns:
+        css[col] = [f"background-color: {CELL_BACKGROUND[s]}" if isinstance(s, str) else ""
+                    for s in colours[col]]
+    return css
+
+
+st.markdown(f"**Bảng điểm** – {len(table)} địa phương × {len(values.columns)} chỉ tiêu, tiến độ đến năm {year}. "
+            "Bấm vào một dòng để mở trang Địa phương; bấm tiêu đề cột để sắp xếp.")
+event = st.dataframe(
+    table.reset_index(drop=True).style.apply(lambda _: _style(table).reset_index(drop=True), axis=None),
+    hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), on_select="rerun",
+    selection_mode="single-row", key="ov_table",
+    column_config=columns,
+)
+st.caption("Ô: dấu trạng thái, giá trị mới nhất, xu hướng. " + " · ".join(
+    f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}" for s in STATUSES) + ". " + TREND_LEGEND + ".")
+rows = event.selection.rows if event and event.selection else []
+if rows:
+    st.switch_page("pages/locality.py", query_params={"locality": order[rows[0]], "year": str(year)})
+
+# --- province values from communes -----------------------------------------------------------
+if scope in ("province", "communes"):
+    rollup = ui.province_rollup(province)
+    if not rollup.empty:
+        latest = rollup.sort_values("period_time").groupby("indicator_code").tail(1)
+        st.subheader("Giá trị của tỉnh tính từ số liệu các xã")
+        st.caption("Tổng tử số chia tổng mẫu số của các xã đã báo cáo – không lấy trung bình các tỷ lệ.")
+        ind = indicators.set_index("indicator_code")
+        st.dataframe(pd.DataFrame({
+            "Chỉ tiêu": [ind_names[c] for c in latest["indicator_code"]],
+            "Kỳ": [fmt.period(p) for p in latest["period"]],
+            "Giá trị tỉnh": [fmt.value(v, ind.at[c, "unit"], int(ind.at[c, "decimals"]), ind.at[c, "value_kind"])
+                             for c, v in zip(latest["indicator_code"], latest["value"])],
+            "Số xã báo cáo": [f"{r} / {t} xã" for r, t in zip(latest["n_reporting"], latest["n_communes"])],
+        }), hide_index=True, width="stretch")
+
+# --- reporting completeness ------------------------------------------------------------------
+st.subheader("Mức độ đầy đủ của báo cáo kỳ gần nhất")
+comp = ui.completeness(scope, province)
+if comp.empty:
+    st.caption("Chưa có địa phương nào phải báo cáo trong phạm vi này.")
+else:
+    comp = comp[comp["indicator_code"].isin(ind_in_scope["indicator_code"])]
+    st.dataframe(pd.DataFrame({
+        "Chỉ tiêu": [ind_names[c] for c in comp["indicator_code"]],
+        "Kỳ": [fmt.period(p) if isinstance(p, str) else "–" for p in comp["period"]],
+        "Đã báo cáo": [f"{r} / {e}" for r, e in zip(comp["n_reported"], comp["n_expected"])],
+        "Tỷ lệ": [fmt.value(100 * s, "%", 0) if pd.notna(s) else "–" for s in comp["reported_share"]],
+        "Chưa báo cáo": comp["n_missing"].astype(int),
+    }), hide_index=True, width="stretch")
+    lacking = comp.loc[comp["n_missing"] > 0, "indicator_code"].tolist()
+    if lacking:
+        which = st.selectbox("Xem danh sách chưa báo cáo của chỉ tiêu", lacking, format_func=ind_names.get,
+                             key="ov_missing")
+        missing = ui.missing_reports(which, scope, province)
+        st.dataframe(missing, hide_index=True, width="stretch")

@@ -1,0 +1,190 @@
+"""Nhập số liệu: download the template, upload a filled workbook, preview, commit; history and export.
+
+Thin: widgets -> indicators.importer / template / export -> render. User-provided text (file
+names, notes, messages that quote cells) is shown only through st.dataframe or ui.safe().
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from indicators import export, fmt, importer, ui
+from indicators.auth import PermissionDenied
+from indicators.sql import query
+from indicators.template import write_template
+from indicators.xlsx_safety import MAX_FILE_BYTES, UnsafeFile
+
+account = ui.require_page_role("officer")
+con = ui.connection()
+st.title("Nhập số liệu")
+st.caption(f"Tài khoản {ui.safe(account.display_name)} – nhập cho "
+           + ("toàn quốc" if account.is_admin else f"mã {ui.safe(account.locality_code)} và các xã/phường trực thuộc"))
+
+
+def scope_options() -> dict[str, str]:
+    """code -> label of the localities this account may report for (admins: pick a province first)."""
+    if account.is_admin:
+        provinces = ui.provinces()
+        province = st.selectbox("Tỉnh/thành phố", provinces["locality_code"].tolist(),
+                                format_func=dict(zip(provinces["locality_code"], provinces["name"])).get,
+                                key="upload_province")
+        root = province
+    else:
+        root = account.locality_code
+    row = con.cursor().execute("select name, level from locality where locality_code = $c", {"c": root}).fetchone()
+    options = {root: f"{row[0]} ({root})"}
+    if row[1] == "province":
+        communes = ui.communes_of(root)
+        options.update({c: f"{n} ({c})" for c, n in zip(communes["locality_code"], communes["name"])})
+    return options
+
+
+def problems_table(problems: list) -> pd.DataFrame:
+    # The table has its own sheet/row/column columns, so the sentence is shown without its
+    # "Trang …, dòng …, cột …:" opening (the CLI and the JSON keep the whole sentence).
+    return pd.DataFrame([{"Trang": p.sheet, "Dòng": p.row, "Cột": p.column, "Giá trị tìm thấy": p.value,
+                          "Nội dung": p.message.split(": ", 1)[-1] if p.message.startswith("Trang “")
+                          else p.message} for p in problems])
+
+
+PROBLEM_COLUMNS = {"Trang": st.column_config.TextColumn(width="small"),
+                   "Dòng": st.column_config.NumberColumn(width="small"),
+                   "Cột": st.column_config.TextColumn(width="small"),
+                   "Giá trị tìm thấy": st.column_config.TextColumn(width="small"),
+                   "Nội dung": st.column_config.TextColumn(width="large")}
+
+# --- 1. template ----------------------------------------------------------------------------
+st.subheader("1. Tải tệp mẫu")
+options = scope_options()
+locality = st.selectbox("Địa phương", list(options), format_func=options.get, key="template_locality")
+
+
+def template_bytes() -> bytes:
+    buf = io.BytesIO()
+    write_template(con.cursor(), locality, buf)
+    return buf.getvalue()
+
+
+st.download_button("Tải tệp mẫu (.xlsx)", data=template_bytes, file_name=f"mau_so_lieu_{locality}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/download:", on_click="ignore")
+st.caption("Tệp mẫu có sẵn mã địa phương, mã chỉ tiêu và kỳ báo cáo; chỉ cần điền Giá trị (và Tử số, Mẫu số, "
+           "Nguồn nếu có). Xem trang “Hướng dẫn” trong tệp.")
+
+# --- 2. upload, preview, commit ------------------------------------------------------------
+st.subheader("2. Tải lên tệp đã điền")
+done = st.session_state.pop("upload_done", None)
+if done:
+    st.success(ui.safe(done["message"]))
+    st.info(f"Xem trang Địa phương để thấy số liệu mới: mã {', '.join(ui.safe(c) for c in done['localities'][:10])}"
+            + (" …" if len(done["localities"]) > 10 else ""))
+uploaded = st.file_uploader("Chọn tệp Excel (.xlsx)", type=["xlsx"], key=f"upload_file_{st.session_state.get('upload_round', 0)}",
+                            max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+if uploaded is not None:
+    data = uploaded.getvalue()
+    key = (importer.sha256_of(data), uploaded.name, account.user_name)
+    cached = st.session_state.get("upload_preview")
+    pv = cached[1] if cached and cached[0] == key else None
+    if pv is None:
+        try:
+            with st.spinner("Đang kiểm tra tệp…"):
+                pv = importer.preview(con, data, uploaded.name, account.user_name)
+            st.session_state["upload_preview"] = (key, pv)
+        except UnsafeFile as exc:
+            st.error(ui.safe(str(exc)))
+        except PermissionDenied as exc:
+            st.error(ui.safe(str(exc)))
+    if pv is not None:
+        cols = st.columns(5)
+        for col, (label, n) in zip(cols, [("Dòng số liệu", pv.n_rows), ("Mới", pv.n_new), ("Thay đổi", pv.n_changed),
+                                           ("Không đổi", pv.n_unchanged), ("Bị từ chối", pv.n_rejected)]):
+            col.metric(label, fmt.number(n, 0), border=True)
+        if pv.sheets:
+            st.caption("Đã đọc các trang: " + ", ".join(f"“{ui.safe(s)}”" for s in pv.sheets))
+        if pv.errors:
+            st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
+                     "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại.")
+            st.dataframe(problems_table(pv.errors), hide_index=True, width="stretch", key="upload_errors",
+                         column_config=PROBLEM_COLUMNS)
+        if pv.n_changed:
+            st.markdown("**Giá trị sẽ thay đổi (cũ → mới)**")
+            ch = pv.changes
+            st.dataframe(pd.DataFrame({"Địa phương": ch["locality_code"], "Chỉ tiêu": ch["indicator_code"],
+                                       "Kỳ": ch["period"].map(fmt.period),
+                                       "Cũ": ch["old_value"].map(fmt.number), "Mới": ch["value"].map(fmt.number),
+                                       "Trang": ch["sheet"], "Dòng": ch["row"]}),
+                         hide_index=True, width="stretch", key="upload_changes")
+        confirmed = True
+        if pv.warnings:
+            st.warning(f"Có {fmt.number(len(pv.warnings), 0)} cảnh báo: hãy kiểm tra các giá trị dưới đây.")
+            st.dataframe(problems_table(pv.warnings), hide_index=True, width="stretch", key="upload_warnings",
+                         column_config=PROBLEM_COLUMNS)
+            confirmed = st.checkbox("Tôi đã kiểm tra và xác nhận các cảnh báo", key="upload_confirm")
+        if pv.already_committed:
+            st.info(ui.safe(importer.already_message(pv.already_committed)))
+        elif not pv.errors and pv.validation.rows.empty:
+            st.info("Tệp không có dòng số liệu nào để nhập (các ô Giá trị đều trống).")
+        if st.button("Nhập dữ liệu", type="primary", disabled=not (pv.can_commit and confirmed),
+                     key="upload_commit"):
+            try:
+                result = importer.commit(con, pv, account.user_name, confirm_warnings=confirmed)
+            except (importer.ImportRefused, PermissionDenied) as exc:
+                st.error(ui.safe(str(exc)))
+            else:
+                st.cache_data.clear()          # every page shows the new values at once
+                st.session_state["upload_done"] = {"message": result.message, "upload_id": result.upload_id,
+                                                   "localities": result.localities}
+                st.session_state.pop("upload_preview", None)
+                st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+                st.rerun()
+
+# --- 3. history -----------------------------------------------------------------------------
+st.subheader("3. Lịch sử số liệu")
+h1, h2 = st.columns(2)
+h_locality = h1.selectbox("Địa phương", list(options), format_func=options.get, key="history_locality")
+indicators = con.cursor().execute(query("history_indicators"), {"locality": h_locality}).fetchall()
+names = {code: name + ("" if n else " · chưa có số liệu") for code, name, n in indicators}
+h_indicator = h2.selectbox("Chỉ tiêu", list(names), format_func=lambda c: f"{names[c]} ({c})",
+                           key=f"history_indicator_{h_locality}")
+hist = importer.history(con, h_locality, h_indicator)
+if hist.empty:
+    st.caption("Chưa có số liệu nào được báo cáo cho địa phương và chỉ tiêu này.")
+else:
+    st.dataframe(pd.DataFrame({
+        "Kỳ": hist["period"].map(fmt.period), "Giá trị": hist["value"].map(fmt.number),
+        "Người nhập": hist["user_name"], "Thời điểm": hist["uploaded_at"].dt.strftime("%d/%m/%Y %H:%M"),
+        "Lần nhập": hist["upload_id"], "Tệp": hist["file_name"],
+        "Trạng thái": hist["state"].map({"committed": "đã nhập", "reverted": "đã hoàn tác"}),
+        "Hiện hành": hist["is_current"].map({True: "✔", False: ""}),
+        "Minh họa": hist["is_illustrative"].map({True: "minh họa", False: ""}),
+    }), hide_index=True, width="stretch", key="history_table")
+
+# --- 4. export ------------------------------------------------------------------------------
+st.subheader("4. Xuất số liệu hiện hành")
+e_locality = st.selectbox("Địa phương (kèm các xã/phường trực thuộc)", list(options), format_func=options.get,
+                          key="export_locality")
+c1, c2 = st.columns(2)
+c1.download_button("Tải về Excel (.xlsx)", data=lambda: export.to_bytes(export.current_values(con, e_locality), "xlsx"),
+                   file_name=f"so_lieu_{e_locality}.xlsx", on_click="ignore", icon=":material/table:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+c2.download_button("Tải về CSV (.csv)", data=lambda: export.to_bytes(export.current_values(con, e_locality), "csv"),
+                   file_name=f"so_lieu_{e_locality}.csv", on_click="ignore", icon=":material/description:",
+                   mime="text/csv")
+
+# --- admins: revert an upload ---------------------------------------------------------------
+if account.is_admin:
+    with st.expander("Hoàn tác một lần nhập (quản trị)"):
+        recent = importer.recent_uploads(con, 20)
+        st.dataframe(pd.DataFrame({
+            "Lần nhập": recent["upload_id"], "Tệp": recent["file_name"], "Người nhập": recent["user_name"],
+            "Thời điểm": recent["uploaded_at"].dt.strftime("%d/%m/%Y %H:%M"), "Trạng thái": recent["state"],
+            "Số dòng": recent["n_rows"]}), hide_index=True, width="stretch", key="recent_uploads")
+        upload_id = st.number_input("Số lần nhập cần hoàn tác", min_value=1, step=1, key="revert_id")
+        if st.button("Hoàn tác", key="revert_button"):
+            try:
+                st.success(ui.safe(importer.revert(con, int(upload_id), account.user_name)))
+                st.cache_data.clear()
+            except (importer.ImportRefused, PermissionDenied) as exc:
+                st.error(ui.safe(str(exc)))

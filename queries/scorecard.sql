@@ -1,0 +1,799 @@
+-- Leaders' overview at national scale: the progress method of indicators/progress.py in SQL,
+-- roll-ups from numerators and denominators, reporting completeness, trajectories, and the
+-- cache of current values (current_observation, migration 004) that keeps them fast.
+--
+-- Scope parameters, shared by the overview queries:
+--   $scope_kind 'country'  : every locality (34 provinces and 3,321 communes)
+--               'province' : the province $province and its communes
+--               'communes' : the communes of $province only
+-- "Current" observations are the ones from the latest committed upload of each
+-- locality × indicator × period (upload.state = 'committed', highest upload_id). The overview
+-- queries read them from the caches current_observation and current_series (migration 004),
+-- which indicators/scorecard.py refreshes, or rebuilds in temporary tables of the same names
+-- when they are stale, before reading.
+
+
+-- name: current_stale_uploads
+-- Uploads whose presence or committed state differs from what current_observation reflects.
+with uploads as (
+    select upload_id, state = 'committed' as is_committed from upload
+),
+
+reflected as (
+    select upload_id, is_committed from current_observation_upload
+),
+
+final as (
+    (select * from uploads except select * from reflected)
+    union
+    (select * from reflected except select * from uploads)
+)
+
+select distinct upload_id from final order by upload_id
+
+
+-- name: cache_state
+-- One row: how many uploads the caches do not reflect, and whether any target year lies
+-- outside the four milestones (only then can current_series lack a horizon).
+with uploads as (
+    select upload_id, state = 'committed' as is_committed from upload
+),
+
+reflected as (
+    select upload_id, is_committed from current_observation_upload
+),
+
+stale as (
+    (select * from uploads except select * from reflected)
+    union
+    (select * from reflected except select * from uploads)
+),
+
+final as (
+    select
+        (select count(*) from stale) as n_stale_uploads,
+        exists (select 1 from target where target_year not in (2026, 2030, 2035, 2045))
+            as has_other_years
+)
+
+select * from final
+
+
+-- name: series_missing_horizons
+-- Target years that current_series has no sums for (it holds none at all when empty).
+with needed as (
+    -- the four milestones are always cached (series_insert); only other years need a look
+    select distinct target_year as horizon
+    from target
+    where target_year not in (2026, 2030, 2035, 2045)
+),
+
+cached as (
+    select distinct horizon
+    from current_series
+    where horizon in (select horizon from needed)
+),
+
+final as (
+    select n.horizon
+    from needed as n
+    anti join cached as c on c.horizon = n.horizon
+    where exists (select 1 from current_series)
+)
+
+select * from final order by horizon
+
+
+-- name: current_delete
+-- Remove the cached rows of every key the uploads $upload_ids reported (null: every row).
+delete from current_observation as c
+where $upload_ids is null
+    or exists (
+        select 1
+        from observation as o
+        where o.upload_id in (select unnest($upload_ids))
+            and o.locality_code = c.locality_code
+            and o.indicator_code = c.indicator_code
+            and o.period = c.period
+    )
+
+
+-- name: current_insert
+-- Cache the current value of every key the uploads $upload_ids reported (null: every key),
+-- ordered by province so that one province's rows sit together.
+insert into current_observation
+with committed as (
+    select upload_id from upload where state = 'committed'
+),
+
+touched as (
+    select distinct locality_code, indicator_code, period
+    from observation
+    where upload_id in (select unnest($upload_ids))
+),
+
+candidates as (
+    select o.*
+    from observation as o
+    where $upload_ids is null and o.upload_id in (select upload_id from committed)
+    union all
+    select o.*
+    from observation as o
+    semi join touched as t
+        on t.locality_code = o.locality_code and t.indicator_code = o.indicator_code
+        and t.period = o.period
+    where $upload_ids is not null and o.upload_id in (select upload_id from committed)
+),
+
+current_values as (
+    select
+        locality_code,
+        indicator_code,
+        period,
+        any_value(period_time) as period_time,
+        arg_max(value, upload_id) as value,
+        arg_max_null(numerator, upload_id) as numerator,
+        arg_max_null(denominator, upload_id) as denominator,
+        max(upload_id) as upload_id
+    from candidates
+    group by locality_code, indicator_code, period
+),
+
+final as (
+    select
+        coalesce(l.parent_code, c.locality_code) as province_code,
+        c.locality_code, c.indicator_code, c.period, c.period_time, c.value, c.numerator,
+        c.denominator, c.upload_id
+    from current_values as c
+    left join locality as l on l.locality_code = c.locality_code
+)
+
+select * from final
+order by province_code, locality_code, indicator_code, period_time
+
+
+-- name: series_delete
+-- Remove the cached series of every locality × indicator the uploads $upload_ids reported
+-- (null: every series).
+delete from current_series as s
+where $upload_ids is null
+    or exists (
+        select 1
+        from observation as o
+        where o.upload_id in (select unnest($upload_ids))
+            and o.locality_code = s.locality_code
+            and o.indicator_code = s.indicator_code
+    )
+
+
+-- name: series_insert
+-- Cache, from current_observation, the series of every locality × indicator the uploads
+-- $upload_ids reported (null: every series): count, first, last two values, and the weighted
+-- sums for every target year in `target` and the four milestones.
+insert into current_series
+with touched as (
+    select distinct locality_code, indicator_code
+    from observation
+    where upload_id in (select unnest($upload_ids))
+),
+
+horizons as (
+    select distinct target_year as horizon from target
+    union
+    select unnest([2026, 2030, 2035, 2045])
+),
+
+current_values as (
+    select * from current_observation where $upload_ids is null
+    union all
+    select c.*
+    from current_observation as c
+    semi join touched as t
+        on t.locality_code = c.locality_code and t.indicator_code = c.indicator_code
+    where $upload_ids is not null
+),
+
+ordered as (
+    -- A quarter and a month can share a midpoint (2024-Q1, 2024-02): the quarter counts as
+    -- later, as its text sorts later. Distinct midpoints are at least 1/24 year apart.
+    select
+        *,
+        period_time + case when contains(period, 'Q') then 1e-6 else 0 end as order_key
+    from current_values
+),
+
+stats as (
+    select
+        locality_code,
+        indicator_code,
+        any_value(province_code) as province_code,
+        count(*) as n_obs,
+        min(period_time) as first_time,
+        arg_min(value, order_key) as first_value,
+        max(period_time) as last_time,
+        max_by({'value': value, 'period': period, 'upload_id': upload_id}, order_key, 2)
+            as last_two
+    from ordered
+    group by locality_code, indicator_code
+),
+
+sums as (
+    -- Weights leave out the common factor (T − t_min); times are centred on T for precision.
+    select
+        c.locality_code,
+        c.indicator_code,
+        h.horizon,
+        sum(1.0 / greatest(h.horizon - c.period_time, 0.25)) as sw,
+        sum((c.period_time - h.horizon) / greatest(h.horizon - c.period_time, 0.25)) as swu,
+        sum(c.value / greatest(h.horizon - c.period_time, 0.25)) as swv,
+        sum((c.period_time - h.horizon) ^ 2 / greatest(h.horizon - c.period_time, 0.25)) as swuu,
+        sum((c.period_time - h.horizon) * c.value / greatest(h.horizon - c.period_time, 0.25))
+            as swuv
+    from current_values as c
+    cross join horizons as h
+    group by c.locality_code, c.indicator_code, h.horizon
+),
+
+final as (
+    select
+        s.province_code, s.locality_code, s.indicator_code, w.horizon, s.n_obs, s.first_time,
+        s.first_value, s.last_time, s.last_two[1].value as last_value,
+        s.last_two[1].period as last_period, s.last_two[1].upload_id as last_upload_id,
+        s.last_two[2].value as previous_value, s.last_two[2].period as previous_period,
+        w.sw, w.swu, w.swv, w.swuu, w.swuv
+    from stats as s
+    inner join sums as w
+        on w.locality_code = s.locality_code and w.indicator_code = s.indicator_code
+)
+
+select * from final
+order by horizon, province_code, locality_code, indicator_code
+
+
+-- name: current_snapshot_clear
+delete from current_observation_upload
+
+
+-- name: current_snapshot_fill
+-- Record which uploads (and states) current_observation and current_series now reflect.
+insert into current_observation_upload
+select upload_id, state = 'committed' from upload
+
+
+-- name: scorecard
+-- One row per target (plan × locality × indicator) in scope toward $year, judged exactly as
+-- indicators.progress.evaluate judges it: milestone (the year's, else the next later, else
+-- the latest earlier), baseline (the document's latest, if not after the milestone, else the
+-- earliest reported value), latest and previous values with a direction-aware trend,
+-- projection by the UN ESCAP time-weighted regression in closed form, ratio r and status.
+-- $indicator null = every indicator. is_cell marks the target shown for a locality ×
+-- indicator when several plans set one (the most severe status, then plan_code);
+-- $cells_only keeps only those rows.
+with scope as (
+    select locality_code
+    from locality
+    where $scope_kind = 'country'
+        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
+        or ($scope_kind = 'communes' and parent_code = $province)
+),
+
+indicators as (
+    select
+        indicator_code,
+        value_kind = 'yes_no' as is_yes_no,
+        case when direction = 'higher' then 1.0 else -1.0 end as d,
+        min_value,
+        max_value
+    from indicator
+    where $indicator is null or indicator_code = $indicator
+),
+
+scoped_targets as (
+    -- Only one branch runs; the whole country needs no filter on localities.
+    select * from target
+    where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
+    union all
+    select * from target
+    where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
+        and locality_code in (select locality_code from scope)
+),
+
+chosen as (
+    select
+        plan_code,
+        locality_code,
+        indicator_code,
+        arg_min(
+            {'target_year': target_year, 'comparator': comparator, 'target_value': target_value,
+             'is_every_year': is_every_year},
+            -- the year's milestone, else the nearest later one, else the nearest earlier one
+            case
+                when target_year = $year then 0
+                when target_year > $year then target_year - $year
+                else 10000 + $year - target_year
+            end
+        ) as milestone
+    from scoped_targets
+    group by plan_code, locality_code, indicator_code
+),
+
+milestones as materialized (
+    select
+        plan_code,
+        locality_code,
+        indicator_code,
+        milestone.target_year as target_year,
+        milestone.comparator as target_comparator,
+        milestone.target_value as target_value,
+        milestone.is_every_year as is_every_year
+    from chosen
+    where plan_code in (select plan_code from plan)
+),
+
+scoped_baselines as (
+    select * from baseline
+    where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
+    union all
+    select * from baseline
+    where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
+        and locality_code in (select locality_code from scope)
+),
+
+latest_baselines as (
+    select
+        locality_code,
+        indicator_code,
+        max(baseline_year) as baseline_year,
+        arg_max(baseline_value, baseline_year) as baseline_value
+    from scoped_baselines
+    group by locality_code, indicator_code
+),
+
+horizons as (
+    select distinct target_year as horizon from milestones
+),
+
+series as (
+    select *
+    from current_series
+    where ($scope_kind = 'country'
+            or (province_code = $province
+                and ($scope_kind = 'province' or locality_code <> $province)))
+        and ($indicator is null or indicator_code = $indicator)
+        and horizon in (select horizon from horizons)
+),
+
+inputs as (
+    select
+        m.plan_code,
+        m.locality_code,
+        m.indicator_code,
+        m.target_year,
+        m.target_year::double as horizon,
+        m.target_comparator,
+        m.target_value,
+        m.is_every_year,
+        m.target_value is null as is_qualitative,
+        i.is_yes_no,
+        i.d,
+        i.min_value,
+        i.max_value,
+        coalesce(b.baseline_year <= m.target_year, false) as has_doc,
+        b.baseline_year as doc_year,
+        b.baseline_value as doc_value,
+        coalesce(r.n_obs, 0) as n_obs,
+        r.first_time,
+        r.first_value,
+        r.last_time,
+        r.last_value,
+        r.last_period,
+        r.last_upload_id,
+        r.previous_value,
+        r.previous_period,
+        coalesce(r.sw, 0) as sw,
+        coalesce(r.swu, 0) as swu,
+        coalesce(r.swv, 0) as swv,
+        coalesce(r.swuu, 0) as swuu,
+        coalesce(r.swuv, 0) as swuv
+    from milestones as m
+    inner join indicators as i on i.indicator_code = m.indicator_code
+    left join latest_baselines as b
+        on b.locality_code = m.locality_code and b.indicator_code = m.indicator_code
+    left join series as r
+        on r.locality_code = m.locality_code and r.indicator_code = m.indicator_code
+        and r.horizon = m.target_year
+),
+
+points as (
+    -- Rule 7: a document baseline, else the earliest reported value (the earliest one at or
+    -- before the plan's start year is the earliest one). Only a document baseline is an
+    -- extra regression point, weighted like the others. Without observations the latest
+    -- value is the baseline's.
+    select
+        plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
+        target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
+        last_upload_id, previous_value, previous_period,
+        -- progress.weighted_projection clamps only when both ends of the range are known
+        case when min_value is not null and max_value is not null then min_value
+            else '-infinity'::double end as lo,
+        case when min_value is not null and max_value is not null then max_value
+            else 'infinity'::double end as hi,
+        case when has_doc then doc_value else first_value end as baseline_value,
+        case
+            when has_doc then doc_year
+            -- the calendar year holding the first period (year Y spans [Y − 0.5, Y + 0.5))
+            else floor(first_time + 0.5 + 1e-9)::integer
+        end as baseline_year,
+        case when has_doc then 'document' when n_obs > 0 then 'reported' end as baseline_source,
+        case when n_obs > 0 then last_time when has_doc then doc_year end as latest_time,
+        case when n_obs > 0 then last_value when has_doc then doc_value end as latest_value,
+        case when n_obs > 0 then last_period when has_doc then doc_year::text end
+            as latest_period,
+        n_obs + has_doc::integer as n_points,
+        -- (T − t_min), floored like progress.weighted_projection; least() skips nulls
+        greatest(horizon - least(first_time, case when has_doc then doc_year end), 0.25)
+            as w_scale,
+        sw + case when has_doc then 1.0 / greatest(horizon - doc_year, 0.25) else 0 end as s0,
+        swu + case when has_doc then (doc_year - horizon) / greatest(horizon - doc_year, 0.25)
+            else 0 end as s1,
+        swv + case when has_doc then doc_value / greatest(horizon - doc_year, 0.25)
+            else 0 end as sv,
+        swuu + case when has_doc then (doc_year - horizon) ^ 2 / greatest(horizon - doc_year, 0.25)
+            else 0 end as s2,
+        swuv + case
+            when has_doc then (doc_year - horizon) * doc_value / greatest(horizon - doc_year, 0.25)
+            else 0
+        end as s1v
+    from inputs
+),
+
+judged as (
+    -- The weighted least-squares line at T (times centred on T), clamped to the value range;
+    -- all points at one time leave the line undefined: the weighted mean is projected.
+    select
+        * exclude (s0, s1, sv, s2, s1v, w_scale, lo, hi),
+        case
+            when n_points < 2 then null
+            else least(greatest(
+                case
+                    when w_scale * (s2 - s1 * s1 / s0) <= 1e-9 then sv / s0
+                    else sv / s0 - (s1v - s1 * sv / s0) / (s2 - s1 * s1 / s0) * (s1 / s0)
+                end, lo), hi)
+        end as clamped_value,
+        not is_qualitative and not is_yes_no and not is_every_year as is_regular,
+        d * (target_value - baseline_value) > 1e-9 as is_ahead,
+        case coalesce(target_comparator, '=')
+            when '≥' then latest_value >= target_value - 1e-9
+            when '>' then latest_value > target_value + 1e-9
+            when '≤' then latest_value <= target_value + 1e-9
+            when '<' then latest_value < target_value - 1e-9
+            else d * (latest_value - target_value) >= -1e-9
+        end as is_met
+    from points
+),
+
+verdicts as materialized (
+    select
+        plan_code, locality_code, indicator_code, baseline_value, baseline_year, target_value,
+        target_comparator, target_year, latest_value, latest_period, is_every_year,
+        is_qualitative, baseline_source, latest_time, previous_value, previous_period,
+        last_upload_id, n_points,
+        case when is_qualitative or (is_regular and latest_value is not null) then clamped_value
+        end as projected_value,
+        case
+            when is_regular and is_ahead and latest_value is not null
+                then (clamped_value - baseline_value) / (target_value - baseline_value)
+        end as ratio,
+        case
+            when is_regular and is_ahead and latest_value is not null
+                then d * (latest_value - baseline_value) / abs(target_value - baseline_value)
+        end as progress_share,
+        case
+            when not is_regular or latest_value is null then null
+            when is_met then 0.0
+            when horizon - latest_time > 1e-9
+                then (target_value - latest_value) / (horizon - latest_time)
+        end as required_annual_change,
+        case
+            when is_qualitative then 'no_data'
+            when is_yes_no then
+                case
+                    when latest_value is null then 'no_data'
+                    when abs(latest_value - 1) <= 1e-9 then 'achieved'
+                    when latest_time < horizon - 1e-9 then 'needs_acceleration'
+                    else 'off_track'
+                end
+            when is_every_year then
+                -- the last year's last figure is the latest observation
+                case when n_obs = 0 then 'no_data' when is_met then 'achieved' else 'off_track' end
+            when latest_value is null then 'no_data'
+            when is_met then 'achieved'
+            when clamped_value is null then 'no_data'
+            when not is_ahead then
+                case
+                    when d * (clamped_value - latest_value) > 1e-9 then 'needs_acceleration'
+                    else 'off_track'
+                end
+            when (clamped_value - baseline_value) / (target_value - baseline_value) >= 0.95 - 1e-9
+                then 'on_track'
+            when (clamped_value - baseline_value) / (target_value - baseline_value) > 1e-9
+                then 'needs_acceleration'
+            else 'off_track'
+        end as status,
+        last_value - previous_value as change,
+        case
+            when previous_value is null then null
+            when d * (last_value - previous_value) > 1e-9 then 'improving'
+            when d * (last_value - previous_value) < -1e-9 then 'worsening'
+            else 'flat'
+        end as trend
+    from judged
+),
+
+multi_plan_localities as (
+    -- Only localities with several plans can have several targets in one cell.
+    select locality_code
+    from verdicts
+    group by locality_code
+    having min(plan_code) <> max(plan_code)
+),
+
+cell_choice as (
+    select
+        locality_code,
+        indicator_code,
+        arg_min(plan_code, (
+            case status
+                when 'off_track' then 1 when 'needs_acceleration' then 2
+                when 'on_track' then 3 when 'achieved' then 4 else 5
+            end,
+            plan_code)) as cell_plan_code,
+        count(*) as n_plans
+    from verdicts
+    where locality_code in (select locality_code from multi_plan_localities)
+    group by locality_code, indicator_code
+),
+
+final as (
+    select
+        v.locality_code, v.indicator_code, v.baseline_value, v.baseline_year, v.target_value,
+        v.target_comparator, v.target_year, v.latest_value, v.latest_period,
+        v.projected_value, v.status,
+        v.plan_code, v.is_every_year, v.is_qualitative, v.baseline_source, v.latest_time,
+        v.previous_value, v.previous_period, v.change, v.trend, v.ratio, v.progress_share,
+        v.required_annual_change, v.n_points,
+        coalesce(u.is_illustrative, false) as is_latest_illustrative,
+        coalesce(v.plan_code = c.cell_plan_code, true) as is_cell,
+        coalesce(c.n_plans, 1) as n_plans
+    from verdicts as v
+    left join cell_choice as c
+        on c.locality_code = v.locality_code and c.indicator_code = v.indicator_code
+    left join upload as u on u.upload_id = v.last_upload_id
+    where coalesce(v.plan_code = c.cell_plan_code, true) or not $cells_only
+)
+
+select * from final
+
+
+-- name: province_rollup
+-- Per province × indicator × period: the province value from its communes' current
+-- numerators and denominators, Σ numerator / Σ denominator × scale (100 for percent, 1,000,
+-- 10,000), never an average of the communes' percentages. Only percent, per_1000 and
+-- per_10000 indicators. n_reporting = communes that reported both, out of n_communes (all
+-- communes of the province). $province, $indicator, $period: null = all.
+with communes as (
+    select parent_code as province_code, count(*) as n_communes
+    from locality
+    where level = 'commune' and ($province is null or parent_code = $province)
+    group by parent_code
+),
+
+ratio_indicators as (
+    select
+        indicator_code,
+        case value_kind when 'percent' then 100.0 when 'per_1000' then 1000.0 else 10000.0 end
+            as scale
+    from indicator
+    where value_kind in ('percent', 'per_1000', 'per_10000')
+        and ($indicator is null or indicator_code = $indicator)
+),
+
+sums as (
+    select
+        province_code,
+        indicator_code,
+        period,
+        any_value(period_time) as period_time,
+        sum(numerator) as numerator_sum,
+        sum(denominator) as denominator_sum,
+        count(*) as n_reporting
+    from current_observation
+    where ($province is null or province_code = $province)
+        and locality_code <> province_code
+        and indicator_code in (select indicator_code from ratio_indicators)
+        and ($period is null or period = $period)
+        and numerator is not null
+        and denominator is not null
+    group by province_code, indicator_code, period
+),
+
+final as (
+    select
+        s.province_code,
+        s.indicator_code,
+        s.period,
+        s.period_time,
+        case when s.denominator_sum > 0 then s.numerator_sum / s.denominator_sum * r.scale end
+            as value,
+        s.numerator_sum,
+        s.denominator_sum,
+        s.n_reporting,
+        c.n_communes,
+        s.n_reporting = c.n_communes as is_complete
+    from sums as s
+    inner join ratio_indicators as r on r.indicator_code = s.indicator_code
+    inner join communes as c on c.province_code = s.province_code
+)
+
+select * from final
+order by province_code, indicator_code, period_time, period
+
+
+-- name: completeness
+-- Reporting completeness per indicator for the localities in scope. The period is $period,
+-- else the latest period (greatest midpoint, then text) any locality in scope reported for
+-- that indicator. Expected: the localities in scope with a target for the indicator (any plan,
+-- any year), or every locality in scope when $expect_all. n_reported counts the expected
+-- localities with a current value for that period.
+with scope as (
+    select locality_code
+    from locality
+    where $scope_kind = 'country'
+        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
+        or ($scope_kind = 'communes' and parent_code = $province)
+),
+
+latest as (
+    -- A locality's latest period is the scope's latest when that is what it last reported.
+    select locality_code, indicator_code, last_time, last_period
+    from current_series
+    where horizon = (select min(horizon) from current_series)
+        and ($scope_kind = 'country'
+            or (province_code = $province
+                and ($scope_kind = 'province' or locality_code <> $province)))
+),
+
+periods as (
+    select indicator_code, arg_max(last_period, (last_time, last_period)) as period
+    from latest
+    group by indicator_code
+),
+
+reported as (
+    select l.indicator_code, l.locality_code
+    from latest as l
+    inner join periods as p on p.indicator_code = l.indicator_code and p.period = l.last_period
+    where $period is null
+    union all
+    select indicator_code, locality_code
+    from current_observation
+    where $period is not null
+        and period = $period
+        and ($scope_kind = 'country'
+            or (province_code = $province
+                and ($scope_kind = 'province' or locality_code <> $province)))
+),
+
+expected as (
+    select i.indicator_code, s.locality_code
+    from indicator as i
+    cross join scope as s
+    where $expect_all
+    union
+    select distinct indicator_code, locality_code
+    from target
+    where not $expect_all and locality_code in (select locality_code from scope)
+),
+
+final as (
+    select
+        i.indicator_code,
+        i.name_vi as indicator_name,
+        i.indicator_group,
+        coalesce($period, any_value(p.period)) as period,
+        count(e.locality_code) as n_expected,
+        count(r.locality_code) as n_reported,
+        count(e.locality_code) - count(r.locality_code) as n_missing,
+        count(r.locality_code) / count(e.locality_code) as reported_share
+    from indicator as i
+    inner join expected as e on e.indicator_code = i.indicator_code
+    left join periods as p on p.indicator_code = i.indicator_code
+    left join reported as r
+        on r.indicator_code = e.indicator_code and r.locality_code = e.locality_code
+    group by i.indicator_code, i.name_vi, i.indicator_group
+)
+
+select * from final
+order by indicator_group, indicator_code
+
+
+-- name: completeness_missing
+-- The expected localities in scope that did not report $indicator for the period that
+-- `completeness` judges (same rules and parameters), with the last period each did report.
+with scope as (
+    select
+        locality_code,
+        name as locality_name,
+        level,
+        coalesce(parent_code, locality_code) as province_code
+    from locality
+    where $scope_kind = 'country'
+        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
+        or ($scope_kind = 'communes' and parent_code = $province)
+),
+
+latest as (
+    select locality_code, last_time, last_period
+    from current_series
+    where indicator_code = $indicator
+        and horizon = (select min(horizon) from current_series)
+        and locality_code in (select locality_code from scope)
+),
+
+the_period as (
+    select coalesce($period, arg_max(last_period, (last_time, last_period))) as period
+    from latest
+),
+
+reported as (
+    select locality_code
+    from current_observation
+    where indicator_code = $indicator
+        and period = (select period from the_period)
+        and locality_code in (select locality_code from scope)
+),
+
+expected as (
+    select locality_code from scope where $expect_all
+    union
+    select distinct locality_code from target
+    where not $expect_all and indicator_code = $indicator
+        and locality_code in (select locality_code from scope)
+),
+
+final as (
+    select
+        s.locality_code, s.locality_name, s.level, s.province_code,
+        $indicator as indicator_code, p.period, l.last_period
+    from expected as e
+    inner join scope as s on s.locality_code = e.locality_code
+    cross join the_period as p
+    left join latest as l on l.locality_code = e.locality_code
+    where e.locality_code not in (select locality_code from reported)
+)
+
+select * from final
+order by province_code, level desc, locality_code
+
+
+-- name: trajectories
+-- Current values of $indicator for every locality in scope, one row per period, for small
+-- multiples: value, numerator, denominator, and whether the value is illustrative.
+with committed as (
+    select upload_id, is_illustrative from upload where state = 'committed'
+),
+
+final as (
+    select
+        c.locality_code, c.province_code, c.indicator_code, c.period, c.period_time, c.value,
+        c.numerator, c.denominator, u.is_illustrative
+    from current_observation as c
+    inner join committed as u on u.upload_id = c.upload_id
+    where c.indicator_code = $indicator
+        and ($scope_kind = 'country'
+            or (c.province_code = $province
+                and ($scope_kind = 'province' or c.locality_code <> $province)))
+)
+
+select * from final
+order by province_code, locality_code, period_time, period

@@ -1,0 +1,139 @@
+"""AppTest of the upload page ("Nhập số liệu"): what an officer sees from file to committed values."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from indicators.auth import hash_password
+from indicators.store import connect
+from tests.conftest import ROOT
+from tests.test_import import workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def officer(seeded_db):
+    con = connect(seeded_db)
+    for user, role, scope in (("canbo_lc", "officer", "12"), ("xem_lc", "viewer", "12"),
+                              ("quantri_thu", "admin", None)):
+        con.execute("insert into account (user_name, display_name, role, locality_code, password_hash) "
+                    "values ($u, $d, $r, $l, $h)", {"u": user, "d": f"Cán bộ *{user}*", "r": role, "l": scope,
+                                                    "h": hash_password("mat-khau-thu-nghiem")})
+    con.close()
+    return seeded_db
+
+
+def open_page(user: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at.session_state["user_name"] = user
+    at.session_state["last_seen"] = time.time()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, data, XLSX)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at: AppTest, column: str):
+    """The first table with that column (AppTest does not keep st.dataframe keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_officer_sees_only_their_scope(officer):
+    at = open_page("canbo_lc")
+    assert at.title[0].value == "Nhập số liệu"
+    options = at.selectbox(key="template_locality").options
+    assert options[0] == "Tỉnh Lai Châu (12)" and len(options) == 39
+    assert any("\\*canbo\\_lc\\*" in c.value for c in at.caption)   # display name escaped, not Markdown
+
+
+def test_preview_then_commit_shows_counts_and_lands(officer):
+    at = open_page("canbo_lc")
+    data = workbook([["12", "bhyt_coverage", "2025", "95,0"], ["12", "life_expectancy", "2025", "68,9"],
+                     ["03640", "bhyt_coverage", "2026", 91.5]])
+    upload(at, "bao_cao_quy.xlsx", data)
+    assert metrics(at) == {"Dòng số liệu": "3", "Mới": "1", "Thay đổi": "1", "Không đổi": "1", "Bị từ chối": "0"}
+    changes = table(at, "Cũ")
+    assert changes[["Chỉ tiêu", "Cũ", "Mới"]].values.tolist() == [["life_expectancy", "68,5", "68,9"]]
+    button = at.button(key="upload_commit")
+    assert not button.disabled
+    button.click().run()
+    assert not at.exception, at.exception
+    assert any("Đã nhập lần số 2" in s.value for s in at.success)
+    assert any("Xem trang Địa phương" in i.value and "12" in i.value for i in at.info)
+    con = connect(officer)   # same configuration as the page's connection in this process
+    assert con.execute("select user_name, n_new, n_changed, n_unchanged from upload where upload_id = 2").fetchone() \
+        == ("canbo_lc", 1, 1, 1)
+    con.close()
+    # History of the changed value shows both reports.
+    at.selectbox(key="history_indicator_12").set_value("life_expectancy").run()
+    hist = table(at, "Hiện hành")
+    rows_2025 = hist[hist["Kỳ"] == "2025"]
+    assert rows_2025[["Giá trị", "Người nhập", "Hiện hành"]].values.tolist() == [
+        ["68,9", "canbo_lc", "✔"], ["68,5", "he-thong", ""]]
+
+
+def test_errors_are_listed_and_block_the_import(officer):
+    at = open_page("canbo_lc")
+    upload(at, "loi.xlsx", workbook([["01", "bhyt_coverage", "2025", 95], ["12", "bhyt_coverage", "2025", 120]]))
+    assert metrics(at)["Bị từ chối"] == "2"
+    errors = table(at, "Nội dung")
+    assert errors[["Trang", "Dòng", "Cột"]].values.tolist() == [["Số liệu", 4, "A (Mã địa phương)"],
+                                                                ["Số liệu", 5, "G (Giá trị)"]]
+    assert "từ 0 đến 100" in errors["Nội dung"][1]
+    assert at.button(key="upload_commit").disabled
+
+
+def test_warnings_need_the_checkbox(officer):
+    at = open_page("canbo_lc")
+    upload(at, "w.xlsx", workbook([["12", "bhyt_coverage", "2026", "9,5"]]))
+    assert len(table(at, "Nội dung")) == 1
+    assert at.button(key="upload_commit").disabled
+    at.checkbox(key="upload_confirm").check().run()
+    assert not at.button(key="upload_commit").disabled
+    at.button(key="upload_commit").click().run()
+    assert any("Đã nhập lần số 2" in s.value for s in at.success)
+
+
+def test_a_refused_file_names_itself_safely(officer):
+    at = open_page("canbo_lc")
+    upload(at, "**gia**.xlsx", b"Ma dia phuong,Gia tri\n12,95\n")
+    errors = [e.value for e in at.error]
+    assert any("\\*\\*gia\\*\\*" in e and "không phải tệp Excel" in e for e in errors)
+    assert not at.metric
+
+
+def test_the_same_file_twice_says_so(officer):
+    at = open_page("canbo_lc")
+    data = workbook([["12", "bhyt_coverage", "2026", 95.5]])
+    upload(at, "a.xlsx", data)
+    at.button(key="upload_commit").click().run()
+    upload(at, "a.xlsx", data)
+    assert any("đã được nhập trước đây" in i.value for i in at.info)
+    assert at.button(key="upload_commit").disabled
+
+
+def test_a_viewer_cannot_use_the_page(officer):
+    at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
+    at.session_state["user_name"] = "xem_lc"
+    at.session_state["last_seen"] = time.time()
+    at.run()
+    assert not at.file_uploader and at.error
+
+
+def test_admin_can_revert_from_the_page(officer):
+    at = open_page("quantri_thu")
+    at.number_input(key="revert_id").set_value(1).run()
+    at.button(key="revert_button").click().run()
+    assert any("Đã hoàn tác lần nhập số 1" in s.value for s in at.success)
