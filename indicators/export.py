@@ -116,3 +116,36 @@ def to_bytes(frame: pd.DataFrame, kind: str) -> bytes:
     buf = io.BytesIO()
     (write_csv if kind == "csv" else write_xlsx)(frame, buf)
     return buf.getvalue()
+
+
+def table_bytes(frame: pd.DataFrame, kind: str, sheet: str = "Bảng") -> bytes:
+    """Any table (its own column names as headers) as xlsx or csv bytes, escaped the same way:
+    for the downloads of the indicator page and the audit log."""
+    rows = [[None if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT)
+             else v.item() if hasattr(v, "item") and not isinstance(v, str)
+             else escape_cell(v) if isinstance(v, str) else v
+             for v in rec] for rec in frame.itertuples(index=False)]
+    headers = [escape_cell(str(c)) for c in frame.columns]
+    buf = io.BytesIO()
+    if kind == "csv":
+        text = io.StringIO(newline="")
+        w = csv.writer(text, lineterminator="\r\n")
+        w.writerow(headers)
+        w.writerows([["" if v is None else v for v in r] for r in rows])
+        buf.write(("\ufeff" + text.getvalue()).encode("utf-8"))
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = sheet[:31]
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for i, r in enumerate(rows, 2):
+            for j, v in enumerate(r, 1):
+                if isinstance(v, pd.Timestamp):
+                    v = v.to_pydatetime()
+                c = ws.cell(i, j, v)
+                if isinstance(v, str):
+                    c.data_type = TYPE_STRING   # never a formula
+        wb.save(buf)
+    return buf.getvalue()

@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 import streamlit as st
 
 from indicators import ui
+from indicators.export import table_bytes
 from indicators.sql import query
 
 ui.require_page_role("admin")
@@ -32,3 +33,9 @@ st.dataframe(events.assign(action=events["action"].map(lambda a: ACTIONS.get(a, 
              column_config={"event_id": "Số", "occurred_at": st.column_config.DatetimeColumn("Thời điểm", format="DD/MM/YYYY HH:mm:ss"),
                             "user_name": "Người dùng", "action": "Sự kiện", "locality_code": "Địa phương",
                             "detail": "Chi tiết"})
+d1, d2, _ = st.columns([1, 1, 4])
+export = events.rename(columns={"event_id": "Số", "occurred_at": "Thời điểm", "user_name": "Người dùng",
+                                "action": "Sự kiện", "locality_code": "Địa phương", "detail": "Chi tiết"})
+d1.download_button("Tải Excel", table_bytes(export, "xlsx", "Nhật ký"), file_name="nhat-ky.xlsx",
+                   icon=":material/download:")
+d2.download_button("Tải CSV", table_bytes(export, "csv"), file_name="nhat-ky.csv", icon=":material/download:")

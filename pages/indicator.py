@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators import fmt, ui
 from indicators.charts import ranked_figure, small_multiples
-from indicators.export import to_bytes
+from indicators.export import table_bytes
 from indicators.progress import STATUS_LABELS_VI, STATUS_MARKS
 
 params = st.query_params
@@ -67,7 +67,7 @@ table = pd.DataFrame({
 })
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560))
 d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button("Tải Excel", to_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
+d1.download_button("Tải Excel", table_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
                    icon=":material/download:", key="ind_xlsx")
-d2.download_button("Tải CSV", to_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
+d2.download_button("Tải CSV", table_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
                    icon=":material/download:", key="ind_csv")

@@ -211,8 +211,10 @@ stats as (
         min(period_time) as first_time,
         arg_min(value, order_key) as first_value,
         max(period_time) as last_time,
-        max_by({'value': value, 'period': period, 'upload_id': upload_id}, order_key, 2)
-            as last_two
+        -- top two by time; scalar aggregates are much cheaper here than one over a struct
+        max_by(value, order_key, 2) as last_values,
+        max_by(period, order_key, 2) as last_periods,
+        arg_max(upload_id, order_key) as last_upload_id
     from ordered
     group by locality_code, indicator_code
 ),
@@ -237,9 +239,9 @@ sums as (
 final as (
     select
         s.province_code, s.locality_code, s.indicator_code, w.horizon, s.n_obs, s.first_time,
-        s.first_value, s.last_time, s.last_two[1].value as last_value,
-        s.last_two[1].period as last_period, s.last_two[1].upload_id as last_upload_id,
-        s.last_two[2].value as previous_value, s.last_two[2].period as previous_period,
+        s.first_value, s.last_time, s.last_values[1] as last_value,
+        s.last_periods[1] as last_period, s.last_upload_id,
+        s.last_values[2] as previous_value, s.last_periods[2] as previous_period,
         w.sw, w.swu, w.swv, w.swuu, w.swuv
     from stats as s
     inner join sums as w

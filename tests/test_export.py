@@ -73,3 +73,19 @@ def test_export_holds_current_values_of_the_locality_and_its_communes(con, tmp_p
     assert n == len(frame)
     with pytest.raises(ValueError, match=".xlsx hoặc .csv"):
         export.export(con, "12", tmp_path / "x.pdf")
+
+
+def test_any_table_download_is_escaped():
+    import pandas as pd
+    import io
+
+    from openpyxl import load_workbook
+
+    from indicators.export import table_bytes
+    frame = pd.DataFrame({"Địa phương": ["=HYPERLINK(\"http://x\")", "Xã Hưng Đạo"], "Giá trị": [1.5, None]})
+    wb = load_workbook(io.BytesIO(table_bytes(frame, "xlsx")))
+    ws = wb.active
+    assert ws["A2"].value == "'=HYPERLINK(\"http://x\")" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 1.5 and ws["B3"].value is None
+    text = table_bytes(frame, "csv").decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("\"'=HYPERLINK")
