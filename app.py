@@ -32,7 +32,7 @@ def pages_for(account) -> dict[str, list]:
         ]
     sign_in_page = st.Page("pages/sign_in.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
                            default=not sections)
-    sections.setdefault("Tài khoản", []).append(sign_in_page)
+    sections.setdefault("Người dùng", []).append(sign_in_page)
     return sections
 
 

@@ -27,7 +27,6 @@ from . import scorecard as sc
 from .progress import EPS, ON_TRACK_RATIO
 from .sql import query
 
-SEVERITY = {"off_track": 1, "needs_acceleration": 2, "on_track": 3, "achieved": 4, "no_data": 5}
 PROVINCE = "01"
 
 
@@ -139,7 +138,7 @@ def national_pandas(frames: dict[str, pd.DataFrame], year: int = 2030) -> pd.Dat
 
 def _cells(out: pd.DataFrame) -> pd.DataFrame:
     """One row per locality × indicator: the most severe status, then the first plan_code."""
-    out = out.assign(_severity=out["status"].map(SEVERITY))
+    out = out.assign(_severity=out["status"].map(sc.CELL_SEVERITY))
     plans = out.groupby("locality_code", sort=False)["plan_code"].agg(["min", "max"])
     multi = out["locality_code"].isin(plans.index[plans["min"] != plans["max"]])
     several = out[multi].sort_values(["_severity", "plan_code"])
@@ -158,9 +157,8 @@ def _uncached_national(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     for table in sc.CACHE_TABLES:
         cur.execute(f"create temp table {table} as select * from main.{table} limit 0")
     sc.refresh_current_observations(cur)
-    params = {"scope_kind": "country", "province": None, "year": 2030, "indicator": None,
-              "cells_only": True}
-    return cur.execute(query("scorecard"), params).to_arrow_table().to_pandas()
+    params = {"scope_kind": "country", "province": None, "year": 2030, "indicator": None}
+    return sc.choose_cells(cur.execute(query("scorecard"), params).to_arrow_table().to_pandas())
 
 
 def bench_scorecard(db_path: str | Path | None = None, repeats: int = 5) -> dict[str, float]:

@@ -22,6 +22,8 @@ from .progress import STATUSES
 from .sql import query
 
 SCOPE_KINDS = ("country", "province", "communes")
+# Which target a cell shows when several plans set one: the most severe status first.
+CELL_SEVERITY = {"off_track": 1, "needs_acceleration": 2, "on_track": 3, "achieved": 4, "no_data": 5}
 DEFAULT_YEAR = 2030
 # A refresh rebuilds the caches instead of patching them when the uploads to catch up on hold
 # more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
@@ -129,9 +131,25 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     latest_time, previous_value, previous_period, change, trend ('improving'|'worsening'|
     'flat'|None, direction-aware), ratio, progress_share, required_annual_change, n_points,
     is_latest_illustrative, is_cell, n_plans. Names and units: see `labels`. No order."""
-    params = _params(scope_kind, province, year=int(year), indicator=indicator,
-                     cells_only=cells_only)
-    return _frame(_reader(con), query("scorecard"), params)
+    params = _params(scope_kind, province, year=int(year), indicator=indicator)
+    return choose_cells(_frame(_reader(con), query("scorecard"), params), cells_only=cells_only)
+
+
+def choose_cells(targets: pd.DataFrame, *, cells_only: bool = True) -> pd.DataFrame:
+    """Mark the target each locality × indicator cell shows when several plans set one: the
+    most severe status (off track first, no data last), then the first plan_code. Adds
+    is_cell and n_plans; keeps only the cells when cells_only."""
+    key = ["locality_code", "indicator_code"]
+    several = targets.duplicated(key, keep=False).to_numpy()
+    targets = targets.assign(is_cell=True, n_plans=1)
+    if several.any():
+        rows = targets[several]
+        ranked = rows.assign(_severity=rows["status"].map(CELL_SEVERITY)).sort_values(
+            ["_severity", "plan_code"], kind="stable")
+        shown = ranked.drop_duplicates(key).index
+        targets.loc[several, "is_cell"] = rows.index.isin(shown)
+        targets.loc[several, "n_plans"] = rows.groupby(key)["plan_code"].transform("size")
+    return targets[targets["is_cell"]].reset_index(drop=True) if cells_only else targets
 
 
 def labels(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -268,9 +268,8 @@ select upload_id, state = 'committed' from upload
 -- the latest earlier), baseline (the document's latest, if not after the milestone, else the
 -- earliest reported value), latest and previous values with a direction-aware trend,
 -- projection by the UN ESCAP time-weighted regression in closed form, ratio r and status.
--- $indicator null = every indicator. is_cell marks the target shown for a locality ×
--- indicator when several plans set one (the most severe status, then plan_code);
--- $cells_only keeps only those rows.
+-- $indicator null = every indicator. A locality × indicator has one row per plan that sets a
+-- target for it; indicators/scorecard.py picks the one a scorecard cell shows.
 with scope as (
     select locality_code
     from locality
@@ -474,7 +473,7 @@ judged as (
     from points
 ),
 
-verdicts as materialized (
+verdicts as (
     select
         plan_code, locality_code, indicator_code, baseline_value, baseline_year, target_value,
         target_comparator, target_year, latest_value, latest_period, is_every_year,
@@ -532,30 +531,6 @@ verdicts as materialized (
     from judged
 ),
 
-multi_plan_localities as (
-    -- Only localities with several plans can have several targets in one cell.
-    select locality_code
-    from verdicts
-    group by locality_code
-    having min(plan_code) <> max(plan_code)
-),
-
-cell_choice as (
-    select
-        locality_code,
-        indicator_code,
-        arg_min(plan_code, (
-            case status
-                when 'off_track' then 1 when 'needs_acceleration' then 2
-                when 'on_track' then 3 when 'achieved' then 4 else 5
-            end,
-            plan_code)) as cell_plan_code,
-        count(*) as n_plans
-    from verdicts
-    where locality_code in (select locality_code from multi_plan_localities)
-    group by locality_code, indicator_code
-),
-
 final as (
     select
         v.locality_code, v.indicator_code, v.baseline_value, v.baseline_year, v.target_value,
@@ -564,14 +539,9 @@ final as (
         v.plan_code, v.is_every_year, v.is_qualitative, v.baseline_source, v.latest_time,
         v.previous_value, v.previous_period, v.change, v.trend, v.ratio, v.progress_share,
         v.required_annual_change, v.n_points,
-        coalesce(u.is_illustrative, false) as is_latest_illustrative,
-        coalesce(v.plan_code = c.cell_plan_code, true) as is_cell,
-        coalesce(c.n_plans, 1) as n_plans
+        coalesce(u.is_illustrative, false) as is_latest_illustrative
     from verdicts as v
-    left join cell_choice as c
-        on c.locality_code = v.locality_code and c.indicator_code = v.indicator_code
     left join upload as u on u.upload_id = v.last_upload_id
-    where coalesce(v.plan_code = c.cell_plan_code, true) or not $cells_only
 )
 
 select * from final
