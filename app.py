@@ -9,8 +9,8 @@ def pages_for(account) -> dict[str, list]:
     """The pages this visitor may open: dashboards for readers, upload for officers,
     administration for admins. Each protected page checks the role again itself."""
     dashboards = [
-        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", url_path="tong-quan",
-                default=True),
+        # The home page lives at "/" (Streamlit ignores a default page's url_path).
+        st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
         st.Page("pages/locality.py", title=ui.t("page_locality"), icon=":material/location_on:",
                 url_path="dia-phuong"),
         st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/bar_chart:", url_path="chi-tieu"),

@@ -16,6 +16,7 @@ Promises:
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .progress import STATUSES
@@ -126,11 +127,12 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     """One row per locality × indicator in scope (cells_only) or per target (all plans),
     judged toward `year`. Columns: the `status` JSON fields (locality_code, indicator_code,
     baseline_value, baseline_year, target_value, target_comparator, target_year,
-    latest_value, latest_period, projected_value, status), then level, province_code,
-    plan_code, is_every_year, is_qualitative, baseline_source ('document'|'reported'),
-    latest_time, previous_value, previous_period, change, trend ('improving'|'worsening'|
-    'flat'|None, direction-aware), ratio, progress_share, required_annual_change, n_points,
-    is_latest_illustrative, is_cell, n_plans. Names and units: see `labels`. No order."""
+    latest_value, latest_period, projected_value, status), then plan_code, is_every_year,
+    is_qualitative, baseline_source ('document'|'reported'), latest_time, previous_value,
+    previous_period, change (latest − previous), trend ('improving'|'worsening'|'flat'|None,
+    direction-aware: a falling mortality rate is 'improving'), ratio, progress_share,
+    required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
+    Names, levels, provinces, units: see `labels`. Rows in no particular order."""
     params = _params(scope_kind, province, year=int(year), indicator=indicator)
     return choose_cells(_frame(_reader(con), query("scorecard"), params), cells_only=cells_only)
 
@@ -138,18 +140,27 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
 def choose_cells(targets: pd.DataFrame, *, cells_only: bool = True) -> pd.DataFrame:
     """Mark the target each locality × indicator cell shows when several plans set one: the
     most severe status (off track first, no data last), then the first plan_code. Adds
-    is_cell and n_plans; keeps only the cells when cells_only."""
+    is_cell and n_plans to `targets` (a frame with a default index, changed in place) and
+    returns only the cells when cells_only."""
     key = ["locality_code", "indicator_code"]
-    several = targets.duplicated(key, keep=False).to_numpy()
-    targets = targets.assign(is_cell=True, n_plans=1)
-    if several.any():
-        rows = targets[several]
-        ranked = rows.assign(_severity=rows["status"].map(CELL_SEVERITY)).sort_values(
-            ["_severity", "plan_code"], kind="stable")
-        shown = ranked.drop_duplicates(key).index
-        targets.loc[several, "is_cell"] = rows.index.isin(shown)
-        targets.loc[several, "n_plans"] = rows.groupby(key)["plan_code"].transform("size")
-    return targets[targets["is_cell"]].reset_index(drop=True) if cells_only else targets
+    several = np.flatnonzero(targets.duplicated(key, keep=False).to_numpy())
+    is_cell = np.ones(len(targets), dtype=bool)
+    n_plans = np.ones(len(targets), dtype=np.int64)
+    if len(several):   # rare: a locality with several plans for one indicator
+        loc, ind, plan, status = (targets[c].to_numpy(dtype=object)[several]
+                                  for c in (*key, "plan_code", "status"))
+        severity = np.array([CELL_SEVERITY[s] for s in status])   # a handful of rows
+        order = np.lexsort((plan, severity, ind, loc))             # last key sorts first
+        starts = np.r_[True, (loc[order][1:] != loc[order][:-1]) | (ind[order][1:] != ind[order][:-1])]
+        group = np.cumsum(starts) - 1
+        is_cell[several] = False
+        is_cell[several[order[starts]]] = True
+        n_plans[several[order]] = np.bincount(group)[group]
+    targets["is_cell"] = is_cell
+    targets["n_plans"] = n_plans
+    if not cells_only or is_cell.all():
+        return targets
+    return targets[is_cell].reset_index(drop=True)
 
 
 def labels(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -218,3 +229,10 @@ def missing_reports(con: duckdb.DuckDBPyConnection, indicator_code: str, scope_k
     return _frame(_reader(con), query("completeness_missing"),
                   _params(scope_kind, province, indicator=indicator_code, period=period,
                           expect_all=expect_all))
+
+
+def scorecard_pandas(con: duckdb.DuckDBPyConnection, year: int = DEFAULT_YEAR) -> pd.DataFrame:
+    """The benchmark's peer: the country's cells computed by a plain pandas groupby/merge
+    pipeline from the same tables (indicators/bench_scorecard.py); same statuses."""
+    from .bench_scorecard import scorecard_pandas as peer
+    return peer(con, year)

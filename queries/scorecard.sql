@@ -318,7 +318,7 @@ chosen as (
     group by plan_code, locality_code, indicator_code
 ),
 
-milestones as materialized (
+milestones as (
     select
         plan_code,
         locality_code,
@@ -350,10 +350,6 @@ latest_baselines as (
     group by locality_code, indicator_code
 ),
 
-horizons as (
-    select distinct target_year as horizon from milestones
-),
-
 series as (
     select *
     from current_series
@@ -361,7 +357,6 @@ series as (
             or (province_code = $province
                 and ($scope_kind = 'province' or locality_code <> $province)))
         and ($indicator is null or indicator_code = $indicator)
-        and horizon in (select horizon from horizons)
 ),
 
 inputs as (
