@@ -46,7 +46,9 @@ def chrome(account) -> None:
             if st.button("Đăng xuất", icon=":material/logout:"):
                 ui.sign_out(reason="Đã đăng xuất.")
                 st.rerun()
-        if ui.has_illustrative_data():
+        if ui.is_synthetic():
+            st.caption("Cơ sở dữ liệu TỔNG HỢP (synthetic): số liệu không có thật.")
+        elif ui.has_illustrative_data():
             st.caption(f"⚠️ {ui.t('illustrative_short')}: cơ sở dữ liệu đang có số liệu minh họa.")
 
 

@@ -178,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_deck_cli(sub)
     from .cli_excel import add_cli as add_excel_cli
     add_excel_cli(sub)
+    from .cli_scorecard import add_cli as add_scorecard_cli
+    add_scorecard_cli(sub)
     return parser
 
 

@@ -121,7 +121,7 @@ def to_bytes(frame: pd.DataFrame, kind: str) -> bytes:
 def table_bytes(frame: pd.DataFrame, kind: str, sheet: str = "Bảng") -> bytes:
     """Any table (its own column names as headers) as xlsx or csv bytes, escaped the same way:
     for the downloads of the indicator page and the audit log."""
-    rows = [[None if (v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT)
+    rows = [[None if v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
              else v.item() if hasattr(v, "item") and not isinstance(v, str)
              else escape_cell(v) if isinstance(v, str) else v
              for v in rec] for rec in frame.itertuples(index=False)]

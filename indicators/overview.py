@@ -19,7 +19,9 @@ ATTENTION = ("off_track", "needs_acceleration", "no_data", "on_track", "achieved
 
 def cell_text(status: str, value, trend, unit: str, decimals: int, value_kind: str) -> str:
     """'▲ 95,2% ⬆': status mark, latest value with unit, trend arrow; '○ –' when no value."""
-    shown = fmt.value(value, unit, decimals, value_kind) if pd.notna(value) else "–"
+    # Cells keep only short units (%, ‰); the column's tooltip has the indicator's full name.
+    short_unit = unit if unit in ("%", "‰") else ""
+    shown = fmt.value(value, short_unit, decimals, value_kind) if pd.notna(value) else "–"
     arrow = TREND_ARROWS.get(trend, "") if isinstance(trend, str) else ""
     return f"{STATUS_MARKS[status]} {shown} {arrow}".rstrip()
 

@@ -147,7 +147,8 @@ def choose_cells(targets: pd.DataFrame, *, cells_only: bool = True) -> pd.DataFr
     is_cell = np.ones(len(targets), dtype=bool)
     n_plans = np.ones(len(targets), dtype=np.int64)
     if len(several):   # rare: a locality with several plans for one indicator
-        loc, ind, plan, status = (targets[c].to_numpy(dtype=object)[several]
+        rows = targets.iloc[several]
+        loc, ind, plan, status = (rows[c].to_numpy(dtype=object)
                                   for c in (*key, "plan_code", "status"))
         severity = np.array([CELL_SEVERITY[s] for s in status])   # a handful of rows
         order = np.lexsort((plan, severity, ind, loc))             # last key sorts first

@@ -320,13 +320,15 @@ def trajectories(indicator: str, scope: str, province: str | None) -> pd.DataFra
 def data_notices(has_illustrative: bool = False) -> None:
     """The synthetic and illustrative notices, whichever apply, on any page that shows data."""
     if is_synthetic():
+        # Synthetic says more than illustrative: every figure and target here is generated.
         st.warning("**Dữ liệu tổng hợp (synthetic)** – cơ sở dữ liệu này được sinh tự động để đo tốc độ "
-                   "ở quy mô toàn quốc; mọi số liệu và chỉ tiêu trong đó đều không có thật.", icon="🧪")
-    if has_illustrative:
+                   "ở quy mô toàn quốc; mọi số liệu và chỉ tiêu trong đó đều không có thật.",
+                   icon=":material/science:")
+    elif has_illustrative:
         illustrative_notice()
 
 
-SCOPES = {"country": "Toàn quốc", "province": "Một tỉnh/thành", "communes": "Các xã/phường của một tỉnh"}
+SCOPES = {"country": "Toàn quốc", "province": "Một tỉnh", "communes": "Các xã của tỉnh"}
 
 
 def scope_picker(params, *, key_prefix: str) -> tuple[str, str | None, int]:
@@ -339,7 +341,7 @@ def scope_picker(params, *, key_prefix: str) -> tuple[str, str | None, int]:
     scope = scope if scope in SCOPES else "country"
     province = params.get("province") if params.get("province") in codes else "01"
     year = int(params.get("year", 2030)) if str(params.get("year", "")).isdigit() else 2030
-    c1, c2, c3 = st.columns([3, 3, 1])
+    c1, c2, c3 = st.columns([4, 3, 1])
     scope = c1.segmented_control("Phạm vi", list(SCOPES), default=scope, format_func=SCOPES.get,
                                  key=f"{key_prefix}_scope", required=True)
     if scope != "country":

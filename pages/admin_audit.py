@@ -36,6 +36,6 @@ st.dataframe(events.assign(action=events["action"].map(lambda a: ACTIONS.get(a, 
 d1, d2, _ = st.columns([1, 1, 4])
 export = events.rename(columns={"event_id": "Số", "occurred_at": "Thời điểm", "user_name": "Người dùng",
                                 "action": "Sự kiện", "locality_code": "Địa phương", "detail": "Chi tiết"})
-d1.download_button("Tải Excel", table_bytes(export, "xlsx", "Nhật ký"), file_name="nhat-ky.xlsx",
+d1.download_button("Tải Excel", lambda: table_bytes(export, "xlsx", "Nhật ký"), file_name="nhat-ky.xlsx",
                    icon=":material/download:")
-d2.download_button("Tải CSV", table_bytes(export, "csv"), file_name="nhat-ky.csv", icon=":material/download:")
+d2.download_button("Tải CSV", lambda: table_bytes(export, "csv"), file_name="nhat-ky.csv", icon=":material/download:")

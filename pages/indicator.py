@@ -47,6 +47,9 @@ st.subheader("Diễn biến theo thời gian")
 multiples = part["locality_code"].head(12).tolist()
 traj = ui.trajectories(indicator, scope, province)
 traj = traj[traj["locality_code"].isin(multiples)]
+# Panels in the ranking's order.
+traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
+    .sort_values(["_order", "period_time"])
 if traj.empty:
     st.caption("Chưa có số liệu báo cáo.")
 else:
@@ -67,7 +70,8 @@ table = pd.DataFrame({
 })
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560))
 d1, d2, _ = st.columns([1, 1, 4])
-d1.download_button("Tải Excel", table_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
+# Callables: the files are built only when someone clicks.
+d1.download_button("Tải Excel", lambda: table_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
                    icon=":material/download:", key="ind_xlsx")
-d2.download_button("Tải CSV", table_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
+d2.download_button("Tải CSV", lambda: table_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
                    icon=":material/download:", key="ind_csv")

@@ -77,8 +77,7 @@ if not lp.rows:
     st.caption(ui.t("has_targets", names=", ".join(f"{n} ({c})" for c, n in zip(known["locality_code"], known["name"]))))
     st.stop()
 
-if lp.has_illustrative:
-    ui.illustrative_notice()
+ui.data_notices(lp.has_illustrative)
 
 counts = {s: sum(r["status"] == s for r in lp.rows) for s in STATUSES}
 summary = st.container(horizontal=True, gap="medium")

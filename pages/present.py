@@ -30,6 +30,7 @@ PRESENT_CSS = """
 </style>
 """
 
+SYNTHETIC_NOTICE = "Dữ liệu tổng hợp (synthetic): số liệu và chỉ tiêu được sinh tự động, không có thật."
 params = st.query_params
 con = ui.connection()
 
@@ -74,8 +75,7 @@ def setup_view() -> None:
                             if year in (2026, 2030, 2035, 2045) else 1)
     slides = ui.slides(new_order, new_locality or None, new_indicator, new_year)
     st.markdown(f"**{len(slides)} trang** sẽ được trình chiếu.")
-    if any(s.get("notice") for s in slides):
-        ui.illustrative_notice()
+    ui.data_notices(any(s.get("notice") for s in slides))
     if st.button("Bắt đầu trình chiếu", type="primary", icon=":material/slideshow:", disabled=not slides):
         params.from_dict({"order": new_order, "locality": new_locality or "", "indicator": new_indicator,
                           "year": str(new_year), "slide": "1"})
@@ -134,6 +134,7 @@ def slide_view() -> None:
         return
     n = min(max(int(slide_param) if slide_param.isdigit() else 1, 1), len(slides))
     s = slides[n - 1]
+    notice = SYNTHETIC_NOTICE if ui.is_synthetic() else s["notice"]
     head, nav = st.columns([5, 2], vertical_alignment="top")
     with head:
         st.html(f'<p class="slide-title">{ui.html_text(s["title"])}</p>'
@@ -156,7 +157,7 @@ def slide_view() -> None:
                 f'<p class="slide-fact">{s["target_label"]}: <b>{ui.html_text(s["target_text"])}</b></p>'
                 + "".join(f'<p class="slide-small">{ui.html_text(f)}</p>' for f in extra_facts(s))
                 + f'<p class="slide-small">{ui.html_text(s["data_date"])}</p>'
-                + (f'<p class="slide-notice">{ui.html_text(s["notice"])}</p>' if s["notice"] else ""))
+                + (f'<p class="slide-notice">{ui.html_text(notice)}</p>' if notice else ""))
     st.html(f'<p class="slide-small">Nguồn: {ui.html_text(s["citation"])} · Trang {n}/{len(slides)}</p>')
 
 

@@ -1,6 +1,7 @@
 -- Leaders' overview at national scale: the progress method of indicators/progress.py in SQL,
 -- roll-ups from numerators and denominators, reporting completeness, trajectories, and the
--- cache of current values (current_observation, migration 004) that keeps them fast.
+-- caches of current values (current_observation, current_series; migration 004) that keep
+-- them fast.
 --
 -- Scope parameters, shared by the overview queries:
 --   $scope_kind 'country'  : every locality (34 provinces and 3,321 communes)
@@ -377,6 +378,10 @@ inputs as (
         coalesce(b.baseline_year <= m.target_year, false) as has_doc,
         b.baseline_year as doc_year,
         b.baseline_value as doc_value,
+        -- the document baseline as a regression point (weight 0 when it is not used)
+        case when b.baseline_year <= m.target_year
+            then 1.0 / greatest(m.target_year - b.baseline_year, 0.25) else 0 end as w_doc,
+        coalesce(b.baseline_year - m.target_year, 0) as u_doc,
         coalesce(r.n_obs, 0) as n_obs,
         r.first_time,
         r.first_value,
@@ -429,17 +434,11 @@ points as (
         -- (T − t_min), floored like progress.weighted_projection; least() skips nulls
         greatest(horizon - least(first_time, case when has_doc then doc_year end), 0.25)
             as w_scale,
-        sw + case when has_doc then 1.0 / greatest(horizon - doc_year, 0.25) else 0 end as s0,
-        swu + case when has_doc then (doc_year - horizon) / greatest(horizon - doc_year, 0.25)
-            else 0 end as s1,
-        swv + case when has_doc then doc_value / greatest(horizon - doc_year, 0.25)
-            else 0 end as sv,
-        swuu + case when has_doc then (doc_year - horizon) ^ 2 / greatest(horizon - doc_year, 0.25)
-            else 0 end as s2,
-        swuv + case
-            when has_doc then (doc_year - horizon) * doc_value / greatest(horizon - doc_year, 0.25)
-            else 0
-        end as s1v
+        sw + w_doc as s0,
+        swu + w_doc * u_doc as s1,
+        swv + w_doc * coalesce(doc_value, 0) as sv,
+        swuu + w_doc * u_doc * u_doc as s2,
+        swuv + w_doc * u_doc * coalesce(doc_value, 0) as s1v
     from inputs
 ),
 

@@ -89,3 +89,11 @@ def test_any_table_download_is_escaped():
     assert ws["B2"].value == 1.5 and ws["B3"].value is None
     text = table_bytes(frame, "csv").decode("utf-8-sig")
     assert text.splitlines()[1].startswith("\"'=HYPERLINK")
+
+
+def test_table_download_with_missing_integers():
+    import pandas as pd
+
+    from indicators.export import table_bytes
+    frame = pd.DataFrame({"Hạng": pd.array([1, None], dtype="Int64"), "Tên": ["a", "b"]})
+    assert table_bytes(frame, "xlsx") and table_bytes(frame, "csv").decode("utf-8-sig").splitlines()[2] == ",b"
