@@ -208,8 +208,22 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
                    already_committed=_already(cur, sha256_of(data)), data_version=version)
 
 
+def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the overview's cache of current values (scorecard.refresh_current_observations) up
+    to date, in a transaction of its own after a commit or revert. The cache is derived data:
+    if this fails, pages still read correct values (they rebuild a temporary copy), only slower."""
+    from .scorecard import refresh_current_observations
+    cur = con.cursor()
+    try:
+        cur.execute("begin transaction")
+        refresh_current_observations(cur)
+        cur.execute("commit")
+    except Exception:   # noqa: BLE001 — derived data; the upload itself is already committed
+        _rollback(cur)
+
+
 def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
-           confirm_warnings: bool = False) -> CommitResult:
+           confirm_warnings: bool = False, refresh_cache: bool = True) -> CommitResult:
     """Write the previewed rows as one upload, in one transaction; see the module docstring.
 
     Raises ImportRefused (errors, unconfirmed warnings, nothing to import) or
@@ -264,6 +278,8 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
         except BaseException:
             _rollback(cur)
             raise
+        if refresh_cache:
+            refresh_overview_cache(con)
     message = (f"Đã nhập lần số {upload_id}: {fmt.number(n_new, 0)} giá trị mới, {fmt.number(n_changed, 0)} "
                f"thay đổi, {fmt.number(n_unchanged, 0)} không đổi.")
     return CommitResult(upload_id, n_new, n_changed, n_unchanged, message, False, localities)
@@ -292,6 +308,7 @@ def revert(con: duckdb.DuckDBPyConnection, upload_id: int, user_name: str) -> st
         except BaseException:
             _rollback(cur)
             raise
+        refresh_overview_cache(con)
     return (f"Đã hoàn tác lần nhập số {upload_id} (tệp “{row[1]}”): các giá trị trước đó lại là giá trị hiện hành.")
 
 

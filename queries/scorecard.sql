@@ -380,7 +380,7 @@ inputs as (
         b.baseline_value as doc_value,
         -- the document baseline as a regression point (weight 0 when it is not used)
         case when b.baseline_year <= m.target_year
-            then 1.0 / greatest(m.target_year - b.baseline_year, 0.25) else 0 end as w_doc,
+            then 1.0 / greatest((m.target_year - b.baseline_year)::double, 0.25) else 0 end as w_doc,
         coalesce(b.baseline_year - m.target_year, 0) as u_doc,
         coalesce(r.n_obs, 0) as n_obs,
         r.first_time,

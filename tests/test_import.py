@@ -352,3 +352,32 @@ def test_bench_import_runs_on_a_small_workbook():
     assert set(result) == {"import_100k_s", "import_100k_peak_mib", "import_peer_read_s"}
     assert 0 < result["import_100k_s"] < 60 and result["import_100k_peak_mib"] > 50
     assert result["import_peer_read_s"] > 0
+
+
+def test_overview_cache_follows_commit_and_revert(seeded_db):
+    """After an import and after its revert, the overview's cached current values are fresh."""
+    import io
+
+    from openpyxl import Workbook
+
+    from indicators import importer
+    from indicators.accounts import set_password
+    from indicators.scorecard import is_current_fresh, scorecard
+    from indicators.store import connect
+    con = connect(seeded_db)
+    set_password(con, "quantri", "quantri", "mat-khau-quan-tri")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"])
+    ws.append(["12", "bhyt_coverage", "2026", 97.5])
+    buf = io.BytesIO()
+    wb.save(buf)
+    pv = importer.preview(con, buf.getvalue(), "bhyt.xlsx", "quantri")
+    result = importer.commit(con, pv, "quantri", confirm_warnings=True)
+    assert is_current_fresh(con)
+    cell = scorecard(con, "province", "12", 2030)
+    assert cell.set_index("indicator_code").at["bhyt_coverage", "latest_value"] == 97.5
+    importer.revert(con, result.upload_id, "quantri")
+    assert is_current_fresh(con)
+    cell = scorecard(con, "province", "12", 2030)
+    assert cell.set_index("indicator_code").at["bhyt_coverage", "latest_value"] == 95.0
