@@ -135,6 +135,13 @@ def facts(row: dict) -> list[str]:
     return lines
 
 
+def detail_facts(row: dict) -> list[str]:
+    """The figures beyond status, latest value and target (baseline, projection, pace, years):
+    what the locality page and a slide show under the headline."""
+    shown = ("Trạng thái", "Mới nhất", "Mục tiêu")
+    return [f for f in facts(row) if not f.startswith(shown)]
+
+
 def chart_inputs(row: dict, observations: pd.DataFrame, milestones: pd.DataFrame
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The row's observations and its plan's milestones up to the target year (as the locality page)."""

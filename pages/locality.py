@@ -5,6 +5,7 @@ import streamlit as st
 
 from indicators import fmt, ui
 from indicators.charts import progress_figure
+from indicators.slides import chart_inputs, detail_facts
 from indicators.progress import STATUSES
 from indicators.status import DEFAULT_TARGET_YEAR
 from indicators.text import fold, matches
@@ -91,10 +92,7 @@ st.caption(f"Tiến độ đến năm {year}: {len(lp.rows)} chỉ tiêu trong c
 
 def render_card(r: dict) -> None:
     d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
-    obs = lp.observations[lp.observations["indicator_code"] == r["indicator_code"]]
-    ms = lp.milestones[(lp.milestones["plan_code"] == r["plan_code"])
-                       & (lp.milestones["indicator_code"] == r["indicator_code"])
-                       & (lp.milestones["target_year"] <= r["target_year"])]
+    obs, ms = chart_inputs(r, lp.observations, lp.milestones)
     with st.container(border=True):
         st.markdown(f"**{r['indicator_name']}**")
         st.caption(r["indicator_group"])
@@ -118,26 +116,14 @@ def render_card(r: dict) -> None:
         every = " mỗi năm" if r["is_every_year"] else ""
         st.markdown(f"{ui.t('latest')}: **{latest}**  \n"
                     f"{ui.t('target')} {r['target_year']}{every}: **{target_text}**")
-        facts = []
-        if r["baseline_value"] is not None:
-            how = ("theo kế hoạch" if r["baseline_source"] == "document"
-                   else "kế hoạch không ghi; lấy số báo cáo sớm nhất")
-            facts.append(f"{ui.t('baseline')} {r['baseline_year']}: {fmt.value(r['baseline_value'], unit, d, kind)} ({how})")
-        if r["projected_value"] is not None and kind != "yes_no":
-            facts.append(f"{ui.t('projected')} {r['target_year']}: {fmt.value(r['projected_value'], unit, d, kind)}")
-        if r["required_annual_change"] and r["status"] != "achieved" and not r["is_every_year"]:
-            facts.append(f"cần {fmt.signed(r['required_annual_change'], unit, d)}/năm")
-        share = r["progress_share"]
-        if share is not None and r["status"] != "achieved":
-            facts.append(f"đã đi được {fmt.number(100 * share, 0)}% chặng đường" if share >= 0
-                         else f"lùi {fmt.number(-100 * share, 0)}% so với đầu vào")
-        if facts:
-            st.caption(" · ".join(facts))
-        if r["yearly"]:
-            st.caption("Từng năm: " + " · ".join(
-                f"{y}: {fmt.value(v, unit, d, kind)} {'✔' if ok else '✘'}" for y, v, ok in r["yearly"]))
-        if r["is_qualitative"]:
-            st.caption("Chỉ tiêu định tính: kế hoạch không ghi con số, trạng thái không tính được.")
+        facts = detail_facts(r)
+        # Short figures on one line; the per-year verdicts and the qualitative note on their own.
+        own_line = ("Từng năm", "Chỉ tiêu định tính")
+        if short := [f for f in facts if not f.startswith(own_line)]:
+            st.caption(" · ".join(short))
+        for f in facts:
+            if f.startswith(own_line):
+                st.caption(f)
         st.plotly_chart(progress_figure(r, obs, ms), config=CHART_CONFIG,
                         key=f"chart-{r['plan_code']}-{r['indicator_code']}")
 

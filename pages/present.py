@@ -8,7 +8,7 @@ import streamlit as st
 
 from indicators import ui
 from indicators.render import ChromiumMissing, chromium_available
-from indicators.slides import ORDERS, slide_figure
+from indicators.slides import ORDERS, detail_facts, slide_figure
 from indicators.status import DEFAULT_TARGET_YEAR
 
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": True,
@@ -112,12 +112,6 @@ def setup_view() -> None:
                                    mime="application/pdf", icon=":material/download:")
 
 
-def extra_facts(s: dict) -> list[str]:
-    """The figures beyond status, latest and target (baseline, projection, pace), at most four."""
-    shown = ("Trạng thái", "Mới nhất", "Mục tiêu")
-    return [f for f in s["facts"] if not f.startswith(shown)][:4]
-
-
 def go(slide_number: int | None) -> None:
     if slide_number is None:
         del params["slide"]
@@ -155,7 +149,7 @@ def slide_view() -> None:
                 f'{s["status_mark"]} {ui.html_text(s["status_label"])}</span>'
                 f'<p class="slide-fact">{s["latest_label"]}: <b>{ui.html_text(s["latest_text"])}</b></p>'
                 f'<p class="slide-fact">{s["target_label"]}: <b>{ui.html_text(s["target_text"])}</b></p>'
-                + "".join(f'<p class="slide-small">{ui.html_text(f)}</p>' for f in extra_facts(s))
+                + "".join(f'<p class="slide-small">{ui.html_text(f)}</p>' for f in detail_facts(s["row"])[:4])
                 + f'<p class="slide-small">{ui.html_text(s["data_date"])}</p>'
                 + (f'<p class="slide-notice">{ui.html_text(notice)}</p>' if notice else ""))
     st.html(f'<p class="slide-small">Nguồn: {ui.html_text(s["citation"])} · Trang {n}/{len(slides)}</p>')
