@@ -26,6 +26,7 @@ SCOPE_KINDS = ("country", "province", "communes")
 # Which target a cell shows when several plans set one: the most severe status first.
 CELL_SEVERITY = {"off_track": 1, "needs_acceleration": 2, "on_track": 3, "achieved": 4, "no_data": 5}
 DEFAULT_YEAR = 2030
+MILESTONES = (2026, 2030, 2035, 2045)   # always in current_series (queries/scorecard.sql)
 # A refresh rebuilds the caches instead of patching them when the uploads to catch up on hold
 # more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
 FULL_REFRESH_SHARE = 0.25
@@ -58,14 +59,10 @@ def missing_horizons(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [r[0] for r in con.execute(query("series_missing_horizons")).fetchall()]
 
 
-def _is_fresh(cur: duckdb.DuckDBPyConnection) -> bool:
-    n_stale, has_other_years = cur.execute(query("cache_state")).fetchone()
-    return n_stale == 0 and not (has_other_years and missing_horizons(cur))
-
-
 def is_current_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """True when current_observation and current_series reflect every upload and target year."""
-    return _is_fresh(con.cursor())
+    cur = con.cursor()
+    return cur.execute(query("cache_state")).fetchone()[0] == 0 and not missing_horizons(cur)
 
 
 def refresh_current_observations(con: duckdb.DuckDBPyConnection) -> dict[str, int | str]:
@@ -100,13 +97,17 @@ def refresh_current_observations(con: duckdb.DuckDBPyConnection) -> dict[str, in
     return {"mode": "full" if full else "incremental", "n_uploads": len(stale)}
 
 
-def _reader(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A cursor whose current_observation / current_series reflect every upload and target
-    year. When the stored caches are stale, the cursor gets temporary tables of the same names
-    (they shadow the stored ones on that cursor only), copied and refreshed: a read never
-    writes the database, so it also works on a read-only connection."""
+def _reader(con: duckdb.DuckDBPyConnection, *, check_horizons: bool = False
+            ) -> duckdb.DuckDBPyConnection:
+    """A cursor whose current_observation / current_series reflect every upload (and, with
+    check_horizons, every target year; `scorecard` checks those on its result, as only a
+    target year outside the four milestones can be missing). When the stored caches are
+    stale, the cursor gets temporary tables of the same names (they shadow the stored ones on
+    that cursor only), copied and refreshed: a read never writes the database, so it also
+    works on a read-only connection."""
     cur = con.cursor()
-    if _is_fresh(cur):
+    if cur.execute(query("cache_state")).fetchone()[0] == 0 and not (
+            check_horizons and missing_horizons(cur)):
         return cur
     database = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
     for table in CACHE_TABLES:   # our own table names, never user input
@@ -134,7 +135,11 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
     Names, levels, provinces, units: see `labels`. Rows in no particular order."""
     params = _params(scope_kind, province, year=int(year), indicator=indicator)
-    return choose_cells(_frame(_reader(con), query("scorecard"), params), cells_only=cells_only)
+    targets = _frame(_reader(con), query("scorecard"), params)
+    if not targets["target_year"].isin(MILESTONES).all():
+        # current_series always holds the four milestones; another year may be newer than it
+        targets = _frame(_reader(con, check_horizons=True), query("scorecard"), params)
+    return choose_cells(targets, cells_only=cells_only)
 
 
 def choose_cells(targets: pd.DataFrame, *, cells_only: bool = True) -> pd.DataFrame:

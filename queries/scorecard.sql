@@ -34,30 +34,15 @@ select distinct upload_id from final order by upload_id
 
 
 -- name: cache_state
--- One row: how many uploads the caches do not reflect, and whether any target year lies
--- outside the four milestones (only then can current_series lack a horizon).
-with uploads as (
-    select upload_id, state = 'committed' as is_committed from upload
-),
-
-reflected as (
-    select upload_id, is_committed from current_observation_upload
-),
-
-stale as (
-    (select * from uploads except select * from reflected)
-    union
-    (select * from reflected except select * from uploads)
-),
-
-final as (
-    select
-        (select count(*) from stale) as n_stale_uploads,
-        exists (select 1 from target where target_year not in (2026, 2030, 2035, 2045))
-            as has_other_years
-)
-
-select * from final
+-- One row: how many uploads the caches do not reflect (added, reverted, restored, removed).
+select
+    (select count(*)
+     from upload as u
+     left join current_observation_upload as c on c.upload_id = u.upload_id
+     where c.is_committed is distinct from (u.state = 'committed'))
+    + (select count(*)
+       from current_observation_upload as c
+       anti join upload as u on u.upload_id = c.upload_id) as n_stale_uploads
 
 
 -- name: series_missing_horizons
@@ -250,7 +235,7 @@ final as (
 )
 
 select * from final
-order by horizon, province_code, locality_code, indicator_code
+order by province_code, horizon, locality_code, indicator_code
 
 
 -- name: current_snapshot_clear
@@ -284,18 +269,25 @@ indicators as (
         indicator_code,
         value_kind = 'yes_no' as is_yes_no,
         case when direction = 'higher' then 1.0 else -1.0 end as d,
-        min_value,
-        max_value
+        -- progress.weighted_projection clamps only when both ends of the range are known
+        case when min_value is not null and max_value is not null then min_value
+            else '-infinity'::double end as lo,
+        case when min_value is not null and max_value is not null then max_value
+            else 'infinity'::double end as hi
     from indicator
     where $indicator is null or indicator_code = $indicator
 ),
 
 scoped_targets as (
     -- Only one branch runs; the whole country needs no filter on localities.
-    select * from target
+    select plan_code, locality_code, indicator_code, target_year, comparator, target_value,
+        is_every_year
+    from target
     where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
     union all
-    select * from target
+    select plan_code, locality_code, indicator_code, target_year, comparator, target_value,
+        is_every_year
+    from target
     where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
         and locality_code in (select locality_code from scope)
 ),
@@ -333,10 +325,12 @@ milestones as (
 ),
 
 scoped_baselines as (
-    select * from baseline
+    select locality_code, indicator_code, baseline_year, baseline_value
+    from baseline
     where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
     union all
-    select * from baseline
+    select locality_code, indicator_code, baseline_year, baseline_value
+    from baseline
     where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
         and locality_code in (select locality_code from scope)
 ),
@@ -352,7 +346,10 @@ latest_baselines as (
 ),
 
 series as (
-    select *
+    select
+        locality_code, indicator_code, horizon, n_obs, first_time, first_value, last_time,
+        last_value, last_period, last_upload_id, previous_value, previous_period, sw, swu, swv,
+        swuu, swuv
     from current_series
     where ($scope_kind = 'country'
             or (province_code = $province
@@ -373,8 +370,8 @@ inputs as (
         m.target_value is null as is_qualitative,
         i.is_yes_no,
         i.d,
-        i.min_value,
-        i.max_value,
+        i.lo,
+        i.hi,
         coalesce(b.baseline_year <= m.target_year, false) as has_doc,
         b.baseline_year as doc_year,
         b.baseline_value as doc_value,
@@ -413,12 +410,7 @@ points as (
     select
         plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
         target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
-        last_upload_id, previous_value, previous_period,
-        -- progress.weighted_projection clamps only when both ends of the range are known
-        case when min_value is not null and max_value is not null then min_value
-            else '-infinity'::double end as lo,
-        case when min_value is not null and max_value is not null then max_value
-            else 'infinity'::double end as hi,
+        last_upload_id, previous_value, previous_period, lo, hi,
         case when has_doc then doc_value else first_value end as baseline_value,
         case
             when has_doc then doc_year
@@ -446,7 +438,10 @@ judged as (
     -- The weighted least-squares line at T (times centred on T), clamped to the value range;
     -- all points at one time leave the line undefined: the weighted mean is projected.
     select
-        * exclude (s0, s1, sv, s2, s1v, w_scale, lo, hi),
+        plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
+        target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
+        last_upload_id, previous_value, previous_period, baseline_value, baseline_year,
+        baseline_source, latest_time, latest_value, latest_period, n_points,
         case
             when n_points < 2 then null
             else least(greatest(
