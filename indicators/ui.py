@@ -237,10 +237,18 @@ def safe(text: object) -> str:
 
 
 # --- overview and indicator pages ------------------------------------------------------------
-@st.cache_data(show_spinner="Đang tính bảng điểm…")
+# A resource cache: the national scorecard (90k cells) is shared read-only by every session
+# instead of being copied on each rerun; clear_caches() drops it after an import.
+@st.cache_resource(show_spinner="Đang tính bảng điểm…", max_entries=32)
 def _scorecard(db: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
     from .scorecard import scorecard
     return scorecard(_connection(db), scope, province, year)
+
+
+def clear_caches() -> None:
+    """After a write (import, revert, target change): every page shows the new values at once."""
+    st.cache_data.clear()
+    _scorecard.clear()
 
 
 @st.cache_data(show_spinner=False)

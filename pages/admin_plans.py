@@ -27,7 +27,7 @@ def run(action, success: str) -> None:
     except (AccountError, PermissionDenied) as exc:
         st.error(str(exc))
         return
-    st.cache_data.clear()  # dashboards show the change at once
+    ui.clear_caches()  # dashboards show the change at once
     st.session_state["plans_flash"] = success
     st.rerun()
 

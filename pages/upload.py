@@ -133,7 +133,7 @@ if uploaded is not None:
             except (importer.ImportRefused, PermissionDenied) as exc:
                 st.error(ui.safe(str(exc)))
             else:
-                st.cache_data.clear()          # every page shows the new values at once
+                ui.clear_caches()          # every page shows the new values at once
                 st.session_state["upload_done"] = {"message": result.message, "upload_id": result.upload_id,
                                                    "localities": result.localities}
                 st.session_state.pop("upload_preview", None)
@@ -185,6 +185,6 @@ if account.is_admin:
         if st.button("Hoàn tác", key="revert_button"):
             try:
                 st.success(ui.safe(importer.revert(con, int(upload_id), account.user_name)))
-                st.cache_data.clear()
+                ui.clear_caches()
             except (importer.ImportRefused, PermissionDenied) as exc:
                 st.error(ui.safe(str(exc)))
