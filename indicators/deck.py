@@ -24,7 +24,7 @@ from pptx.util import Emu, Inches, Pt
 from . import fmt, slides as sl
 from .progress import STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
 from .render import Renderer
-from .status import DEFAULT_TARGET_YEAR, locality_progress
+from .status import DEFAULT_TARGET_YEAR, LocalityProgress, locality_progress
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)   # 16:9
 MARGIN = Inches(0.45)
@@ -269,6 +269,21 @@ def chart_figures(slides: list[dict]) -> list:
     return figs
 
 
+def exportable_progress(con: duckdb.DuckDBPyConnection, locality_code: str, year: int,
+                        what: str) -> tuple[str, LocalityProgress]:
+    """(locality name, its progress) for an export, or DeckError before any drawing starts:
+    an unknown code, or a locality without targets ("không có gì để {what}")."""
+    name = sl.locality_name(con, locality_code)
+    if name is None:
+        raise DeckError(f"Không có địa phương mã '{locality_code}'. Mã tỉnh gồm 2 chữ số (01, 12), "
+                        "mã xã/phường gồm 5 chữ số (09931).")
+    lp = locality_progress(con, locality_code, year)
+    if not lp.rows:
+        raise DeckError(f"{name} ({locality_code}) chưa có chỉ tiêu nào trong các kế hoạch: "
+                        f"không có gì để {what}.")
+    return name, lp
+
+
 def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os.PathLike | io.BufferedIOBase,
                year: int = DEFAULT_TARGET_YEAR, order: str = "indicator", *,
                renderer: Renderer | None = None, chromium: str | None = None,
@@ -282,14 +297,7 @@ def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os
     render.ChromiumMissing (no browser), both with a Vietnamese sentence.
     """
     own = renderer is None
-    name = sl.locality_name(con, locality_code)
-    if name is None:
-        raise DeckError(f"Không có địa phương mã '{locality_code}'. Mã tỉnh gồm 2 chữ số (01, 12), "
-                        "mã xã/phường gồm 5 chữ số (09931).")
-    lp = locality_progress(con, locality_code, year)
-    if not lp.rows:
-        raise DeckError(f"{name} ({locality_code}) chưa có chỉ tiêu nào trong các kế hoạch: "
-                        "không có gì để trình chiếu.")
+    name, lp = exportable_progress(con, locality_code, year, "trình chiếu")
     if own:
         renderer = Renderer(chromium).start()   # Chromium loads while the slides are laid out
     try:

@@ -24,10 +24,10 @@ from pathlib import Path
 import duckdb
 
 from . import fmt, slides as sl
-from .deck import DeckError
+from .deck import DeckError, exportable_progress
 from .progress import STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
 from .render import RenderError, Renderer, find_chromium
-from .status import DEFAULT_TARGET_YEAR, locality_progress
+from .status import DEFAULT_TARGET_YEAR
 
 ROWS_PER_PAGE = 3
 CHART_PX = (700, 204)      # drawn ×2; shown 158 mm wide, so 15 px type prints about 10 pt
@@ -186,13 +186,7 @@ def build_report(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | 
     """Write the PDF report of `locality_code` toward `year` to `out` (a path or a binary buffer).
     A `renderer` already started is reused for the charts; otherwise one is started and stopped
     here. Raises deck.DeckError (unknown locality, no targets) and render.ChromiumMissing."""
-    name = sl.locality_name(con, locality_code)
-    if name is None:
-        raise DeckError(f"Không có địa phương mã '{locality_code}'. Mã tỉnh gồm 2 chữ số (01, 12), "
-                        "mã xã/phường gồm 5 chữ số (09931).")
-    lp = locality_progress(con, locality_code, year)
-    if not lp.rows:
-        raise DeckError(f"{name} ({locality_code}) chưa có chỉ tiêu nào trong các kế hoạch: không có gì để in.")
+    name, lp = exportable_progress(con, locality_code, year, "in")
     own = renderer is None
     if own:
         renderer = Renderer(chromium).start()
