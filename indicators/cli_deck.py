@@ -24,24 +24,31 @@ def _unwritable(path: str) -> str | None:
     return None
 
 
-def _cmd_deck(args: argparse.Namespace) -> int:
+def _write(args: argparse.Namespace, build):
+    """Run `build(con)` for an export: (info, 0), or (None, exit code) after one sentence on stderr."""
     if reason := _unwritable(args.output):
         print(reason, file=sys.stderr)
-        return 2
+        return None, 2
     con = connect(args.db, read_only=True)
     try:
-        info = build_deck(con, args.locality, args.output, args.year, args.order)
+        return build(con), 0
     except DeckError as exc:
         print(str(exc), file=sys.stderr)
-        return 2
+        return None, 2
     except OSError as exc:
         print(f"Không ghi được tệp {args.output}: {exc.strerror or exc}.", file=sys.stderr)
-        return 2
+        return None, 2
     except RenderError as exc:
         print(str(exc), file=sys.stderr)
-        return 4
+        return None, 4
     finally:
         con.close()
+
+
+def _cmd_deck(args: argparse.Namespace) -> int:
+    info, code = _write(args, lambda con: build_deck(con, args.locality, args.output, args.year, args.order))
+    if info is None:
+        return code
     print(f"Đã ghi {args.output}: {info.n_slides} trang chiếu ({len(info.chart_slides)} biểu đồ, "
           f"{len(info.table_slides)} trang bảng) – {info.locality_name}.")
     if info.has_illustrative:
@@ -51,23 +58,9 @@ def _cmd_deck(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report  # imported on use: only this command needs it
-    if reason := _unwritable(args.output):
-        print(reason, file=sys.stderr)
-        return 2
-    con = connect(args.db, read_only=True)
-    try:
-        info = build_report(con, args.locality, args.output, args.year)
-    except DeckError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"Không ghi được tệp {args.output}: {exc.strerror or exc}.", file=sys.stderr)
-        return 2
-    except RenderError as exc:
-        print(str(exc), file=sys.stderr)
-        return 4
-    finally:
-        con.close()
+    info, code = _write(args, lambda con: build_report(con, args.locality, args.output, args.year))
+    if info is None:
+        return code
     print(f"Đã ghi {args.output}: báo cáo {info.n_pages} trang (1 trang tổng hợp, "
           f"{len(info.groups)} nhóm chỉ tiêu) – {info.locality_name}.")
     return 0
