@@ -1,12 +1,15 @@
 """Benchmark of the leaders' overview on the synthetic national database, and its pandas peer.
 
 `bench_scorecard(db_path)` returns medians in seconds, warm (after one unmeasured run):
-- scorecard_national_s: scorecard.scorecard(con, 'country') — 3,355 localities × 27 indicators,
-  DataFrame included;
+- scorecard_national_s: the overview's national scorecard, scorecard.scorecard(con, 'country',
+  columns=OVERVIEW_COLUMNS) — 3,355 localities × 27 indicators, status, latest value and trend
+  per cell, DataFrame included (the peer returns status, latest and projected values);
+- scorecard_national_full_s: the same with every column (ratio, progress share, required
+  change, previous value …), as the `scorecard` command prints it;
 - scorecard_national_pandas_s: the same computation from the same tables (current_series,
   target, baseline, indicator, plan, upload) as a plain pandas groupby/merge pipeline
   (`scorecard_pandas`), on DataFrames pulled from DuckDB before the clock starts;
-- scorecard_province_s: scorecard.scorecard(con, 'province', '01') — Hà Nội and its 126 communes;
+- scorecard_province_s: the overview's scorecard of Hà Nội and its 126 communes;
 - scorecard_national_uncached_s: the national scorecard when the current-value caches must
   first be rebuilt from the 2.4 M observations (what every overview would cost without them;
   one run).
@@ -171,9 +174,12 @@ def bench_scorecard(db_path: str | Path | None = None, repeats: int = 5) -> dict
     try:
         frames = pull_frames(con)
         return {
-            "scorecard_national_s": _median_time(lambda: sc.scorecard(con, "country"), repeats),
+            "scorecard_national_s": _median_time(
+                lambda: sc.scorecard(con, "country", columns=sc.OVERVIEW_COLUMNS), repeats),
             "scorecard_national_pandas_s": _median_time(lambda: national_pandas(frames), repeats),
-            "scorecard_province_s": _median_time(lambda: sc.scorecard(con, "province", PROVINCE), repeats),
+            "scorecard_national_full_s": _median_time(lambda: sc.scorecard(con, "country"), repeats),
+            "scorecard_province_s": _median_time(
+                lambda: sc.scorecard(con, "province", PROVINCE, columns=sc.OVERVIEW_COLUMNS), repeats),
             "scorecard_national_uncached_s": _median_time(lambda: _uncached_national(con), 1),
         }
     finally:

@@ -31,6 +31,19 @@ MILESTONES = (2026, 2030, 2035, 2045)   # always in current_series (queries/scor
 # more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
 FULL_REFRESH_SHARE = 0.25
 FULL_REFRESH_MIN_ROWS = 50_000
+# Every column the scorecard query returns, in its order (queries/scorecard.sql, `final`).
+COLUMNS = ("locality_code", "indicator_code", "baseline_value", "baseline_year", "target_value",
+           "target_comparator", "target_year", "latest_value", "latest_period", "projected_value",
+           "status", "plan_code", "is_every_year", "is_qualitative", "baseline_source", "latest_time",
+           "previous_value", "previous_period", "change", "trend", "ratio", "progress_share",
+           "required_annual_change", "n_points", "is_latest_illustrative")
+# What the overview's cells show (status, latest value, trend, the illustrative flag). Asking
+# for only these lets DuckDB skip the rest of the arithmetic and the text columns: the
+# national scorecard takes ~90 ms instead of ~115 ms on 2 cores.
+OVERVIEW_COLUMNS = ("locality_code", "indicator_code", "plan_code", "target_year", "latest_value",
+                    "status", "trend", "is_latest_illustrative")
+# choose_cells needs these; the milestone check in `scorecard` needs target_year.
+_ALWAYS = ("locality_code", "indicator_code", "plan_code", "target_year", "status")
 
 
 def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
@@ -122,9 +135,21 @@ def _params(scope_kind: str, province: str | None, **extra) -> dict:
             **extra}
 
 
+def _scorecard_sql(columns: tuple[str, ...] | None) -> str:
+    """The scorecard query, narrowed to `columns` (None: all). Column names are checked against
+    COLUMNS, never taken from user input; the optimizer then drops what is not asked for."""
+    if columns is None:
+        return query("scorecard")
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown scorecard columns: {unknown}")
+    wanted = [c for c in COLUMNS if c in columns or c in _ALWAYS]
+    return f"select {', '.join(wanted)} from ({query('scorecard')}) as scorecard"
+
+
 def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
               year: int = DEFAULT_YEAR, *, indicator: str | None = None,
-              cells_only: bool = True) -> pd.DataFrame:
+              cells_only: bool = True, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
     """One row per locality × indicator in scope (cells_only) or per target (all plans),
     judged toward `year`. Columns: the `status` JSON fields (locality_code, indicator_code,
     baseline_value, baseline_year, target_value, target_comparator, target_year,
@@ -133,12 +158,14 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     previous_period, change (latest − previous), trend ('improving'|'worsening'|'flat'|None,
     direction-aware: a falling mortality rate is 'improving'), ratio, progress_share,
     required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
-    Names, levels, provinces, units: see `labels`. Rows in no particular order."""
+    Names, levels, provinces, units: see `labels`. Rows in no particular order.
+    `columns` (e.g. OVERVIEW_COLUMNS) keeps only those, plus what choosing cells needs."""
     params = _params(scope_kind, province, year=int(year), indicator=indicator)
-    targets = _frame(_reader(con), query("scorecard"), params)
+    sql = _scorecard_sql(columns)
+    targets = _frame(_reader(con), sql, params)
     if not targets["target_year"].isin(MILESTONES).all():
         # current_series always holds the four milestones; another year may be newer than it
-        targets = _frame(_reader(con, check_horizons=True), query("scorecard"), params)
+        targets = _frame(_reader(con, check_horizons=True), sql, params)
     return choose_cells(targets, cells_only=cells_only)
 
 

@@ -241,8 +241,8 @@ def safe(text: object) -> str:
 # instead of being copied on each rerun; clear_caches() drops it after an import.
 @st.cache_resource(show_spinner="Đang tính bảng điểm…", max_entries=32)
 def _scorecard(db: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
-    from .scorecard import scorecard
-    return scorecard(_connection(db), scope, province, year)
+    from .scorecard import OVERVIEW_COLUMNS, scorecard
+    return scorecard(_connection(db), scope, province, year, columns=OVERVIEW_COLUMNS)
 
 
 def clear_caches() -> None:

@@ -83,6 +83,26 @@ def test_cell_of_two_plans_shows_the_most_severe_status():
     assert cell[["plan_code", "status", "n_plans"]].values.tolist() == [["P2", "off_track", 2]]
 
 
+def test_the_overview_columns_are_the_full_scorecards_own():
+    """The overview asks for fewer columns; its cells must be the full scorecard's, value for value."""
+    targets = [*every_target(), ("P2", "98", "cover", 2030, "≥", 99), *every_target("deaths", "≤", 10)]
+    con = make_db(targets, [
+        ("98", "cover", "2024", 60, 1), ("98", "cover", "2025", 70, 1),
+        ("98001", "cover", "2024", 95, 1), ("98002", "deaths", "2024", 18, 1), ("98002", "deaths", "2025", 15, 1),
+    ], plans=("P1", "P2"))
+    full = sc.scorecard(con, "country")
+    assert list(full.columns[:len(sc.COLUMNS)]) == list(sc.COLUMNS)
+    lean = sc.scorecard(con, "country", columns=sc.OVERVIEW_COLUMNS)
+    assert set(sc.OVERVIEW_COLUMNS) <= set(lean.columns) < set(full.columns)
+    key = ["locality_code", "indicator_code"]
+    joined = full.merge(lean, on=key, suffixes=("", "_lean"), validate="one_to_one")
+    assert len(joined) == len(full) == 10
+    for column in set(sc.OVERVIEW_COLUMNS) - set(key):
+        assert joined[column].equals(joined[column + "_lean"].rename(column)), column
+    with pytest.raises(ValueError, match="unknown scorecard columns"):
+        sc.scorecard(con, "country", columns=("status", "1; drop table target"))
+
+
 # ---------------------------------------------------------------- trend arrows
 
 @pytest.mark.parametrize("indicator, values, trend, change", [
