@@ -20,7 +20,7 @@ level = "province"
 if scope == "country":
     level = st.segmented_control("Hiển thị", ["province", "commune"], default=params.get("level", "province")
                                  if params.get("level") in ("province", "commune") else "province",
-                                 format_func={"province": "Các tỉnh/thành (34)", "commune": "Các xã/phường"}.get,
+                                 format_func={"province": "Các tỉnh/thành phố", "commune": "Các xã/phường"}.get,
                                  key="ov_level", required=True)
     params["level"] = level
     cells = cells[cells["locality_code"].str.len() == (2 if level == "province" else 5)]
@@ -138,4 +138,11 @@ else:
         which = st.selectbox("Xem danh sách chưa báo cáo của chỉ tiêu", lacking, format_func=ind_names.get,
                              key="ov_missing")
         missing = ui.missing_reports(which, scope, province)
-        st.dataframe(missing, hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame({
+            "Mã": missing["locality_code"],
+            "Địa phương": missing["locality_name"],
+            "Cấp": missing["level"].map({"province": "Tỉnh/thành phố", "commune": "Xã/phường"}),
+            "Kỳ cần báo cáo": [fmt.period(p) if isinstance(p, str) else "–" for p in missing["period"]],
+            "Kỳ báo cáo gần nhất": [fmt.period(p) if isinstance(p, str) else "Chưa từng báo cáo"
+                                    for p in missing["last_period"]],
+        }), hide_index=True, width="stretch")

@@ -92,6 +92,12 @@ def test_completeness_lists_who_did_not_report(seeded_db):
     at = open_page("overview.py", scope="province", province="01")
     comp = next(d.value for d in at.dataframe if "Đã báo cáo" in d.value.columns)
     assert {"Chỉ tiêu", "Kỳ", "Đã báo cáo", "Chưa báo cáo"} <= set(comp.columns)
+    assert comp["Chưa báo cáo"].sum() > 0   # Hưng Đạo has targets it never reported (healthy life years)
+    missing = next(d.value for d in at.dataframe if "Kỳ báo cáo gần nhất" in d.value.columns)
+    assert list(missing.columns) == ["Mã", "Địa phương", "Cấp", "Kỳ cần báo cáo", "Kỳ báo cáo gần nhất"]
+    assert "09931" in set(missing["Mã"])
+    shown = missing.astype(str).to_numpy().ravel().tolist()
+    assert not any(v in ("None", "nan", "commune", "province") for v in shown), shown
 
 
 def test_scope_and_year_live_in_the_url(seeded_db):
