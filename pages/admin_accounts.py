@@ -15,7 +15,8 @@ if flash:
 con = ui.connection()
 accounts = con.cursor().execute(query("accounts")).df()
 st.dataframe(
-    accounts.assign(role=accounts["role"].map(ROLE_LABELS)),
+    accounts.assign(role=accounts["role"].map(ROLE_LABELS), locality_code=accounts["locality_code"].fillna("–"),
+                    locality_name=accounts["locality_name"].fillna("Toàn quốc")),
     hide_index=True, width="stretch",
     column_config={"user_name": "Tên đăng nhập", "display_name": "Tên hiển thị", "role": "Vai trò",
                    "locality_code": "Mã phạm vi", "locality_name": "Phạm vi", "is_active": "Hoạt động",

@@ -28,7 +28,8 @@ events = con.cursor().execute(query("audit_log"), {
     "until": datetime.combine(until, time.max), "limit": int(limit),
 }).df()
 st.caption(f"{len(events)} sự kiện")
-st.dataframe(events.assign(action=events["action"].map(lambda a: ACTIONS.get(a, a))), hide_index=True,
+st.dataframe(events.assign(action=events["action"].map(lambda a: ACTIONS.get(a, a)),
+                           locality_code=events["locality_code"].fillna("–")), hide_index=True,
              width="stretch",
              column_config={"event_id": "Số", "occurred_at": st.column_config.DatetimeColumn("Thời điểm", format="DD/MM/YYYY HH:mm:ss"),
                             "user_name": "Người dùng", "action": "Sự kiện", "locality_code": "Địa phương",

@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from indicators import ui
+from indicators import fmt, ui
 from indicators.auth import AccountError, PermissionDenied
 from indicators.plans_admin import add_plan, change_history, save_baseline, save_target
 from indicators.progress import COMPARATORS
@@ -32,16 +32,23 @@ def run(action, success: str) -> None:
     st.rerun()
 
 
-st.dataframe(plans, hide_index=True, width="stretch", column_config={
+# Shown as text: dates as 27/11/2025, numbers with the decimal comma, "–" where the plan is silent.
+st.dataframe(plans.assign(
+    issued_on=[fmt.date(d) if pd.notna(d) else "–" for d in plans["issued_on"]],
+    number=[fmt.plan_number(n) for n in plans["number"]],
+), hide_index=True, width="stretch", column_config={
     "plan_code": "Mã", "number": "Số hiệu", "issuer": "Cơ quan ban hành",
-    "issued_on": st.column_config.DateColumn("Ngày", format="DD/MM/YYYY"), "title": "Tiêu đề",
+    "issued_on": "Ngày", "title": "Tiêu đề",
     "locality_code": "Địa phương", "start_year": "Từ năm", "end_year": "Đến năm", "source_file": "Tệp nguồn"})
 
 plan_code = st.selectbox("Kế hoạch", plans["plan_code"].tolist(),
                          format_func=lambda p: f"{p} – {plans.set_index('plan_code').loc[p, 'number']}")
 targets = con.cursor().execute("select * from target where plan_code = $p order by indicator_code, target_year",
                                {"p": plan_code}).df()
-st.dataframe(targets, hide_index=True, width="stretch", column_config={
+st.dataframe(targets.assign(
+    target_value=[fmt.number(v, 4) for v in targets["target_value"]],
+    year_note=targets["year_note"].fillna(""),
+), hide_index=True, width="stretch", column_config={
     "plan_code": None, "locality_code": "Địa phương", "indicator_code": "Chỉ tiêu", "target_year": "Năm",
     "comparator": "So sánh", "target_value": "Giá trị", "is_every_year": "Mỗi năm", "target_text": "Văn bản ghi",
     "clause": "Điều khoản", "year_note": "Ghi chú"})
