@@ -74,9 +74,14 @@ def header_field(text: object) -> str | None:
     return _HEADER_FIELD.get(header_key(text))
 
 
+# Invisible characters that ride along when a figure is copied from a web page or a PDF.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def _clean_text(raw: object) -> str:
-    """Whitespace (incl. non-breaking) trimmed, a leading apostrophe (Excel's text mark) dropped."""
-    s = str(raw).replace("\xa0", " ").replace("\u202f", " ").strip()
+    """Whitespace (incl. non-breaking) trimmed, invisible zero-width characters removed, a
+    leading apostrophe (Excel's text mark) dropped."""
+    s = str(raw).translate(_INVISIBLE).replace("\xa0", " ").replace("\u202f", " ").strip()
     if s.startswith("'"):
         s = s[1:].strip()
     return s
@@ -188,13 +193,30 @@ def is_ambiguous_number(text: str) -> bool:
     return bool(_AMBIGUOUS.fullmatch(text))
 
 
+def reads_as_thousands(text: object) -> bool:
+    """Typed text whose dots parse_number takes as thousands separators ('28.123', '1.234.567'):
+    worth saying so when the number that results is out of range."""
+    s = _clean_text(text).rstrip("%").strip().replace(" ", "").lstrip("+-−")
+    return bool(_GROUPED_DOT.fullmatch(s) or _DOT_THEN_COMMA.fullmatch(s))
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?")
+
+
+def looks_like_date_cell(text: object) -> bool:
+    """How a date cell reaches us ('2026-05-13 00:00:00'): Excel turns a typed '13/5' or '13.5'
+    into a date when the column is not formatted as number or text."""
+    return bool(_DATE_TEXT.fullmatch(_clean_text(text)))
+
+
 def parse_number(raw: object, *, numeric_cell: bool = False) -> tuple[float | None, bool]:
     """(value, had a percent sign) for one cell; (None, False) for a blank cell.
 
     Policy (reject with a reason, never guess silently):
     - decimal comma "13,5" and decimal point "13.5" are both decimals;
-    - a single dot followed by exactly three digits in typed text is a thousands dot:
-      "1.234" -> 1234 (a number cell 1.234 stays 1.234: `numeric_cell`); "0.125" stays 0.125;
+    - a single dot followed by exactly three digits, after one to three digits, in typed text is
+      a thousands dot: "1.234" -> 1234 (a number cell 1.234 stays 1.234: `numeric_cell`);
+      "0.125" stays 0.125 and "1234.567" is a decimal (no grouping has four digits);
     - with both separators the last one is the decimal: "1.234,5" and "1,234.5" -> 1234.5;
       several equal separators are thousands: "1.234.567" -> 1234567;
     - "95%", " 95 % " -> (95, True); spaces as thousands separators "1 234" -> 1234;
@@ -219,8 +241,8 @@ def parse_number(raw: object, *, numeric_cell: bool = False) -> tuple[float | No
         return sign * float(s), pct
     if m := _ONE_SEP.fullmatch(s):
         whole, sep, frac = m.groups()
-        if sep == "." and len(frac) == 3 and whole[0] != "0":
-            return sign * float(whole + frac), pct          # thousands dot
+        if sep == "." and len(frac) == 3 and whole[0] != "0" and len(whole) <= 3:
+            return sign * float(whole + frac), pct          # thousands dot: 1.234, 28.123
         return sign * float(f"{whole}.{frac}"), pct
     if _GROUPED_DOT.fullmatch(s):
         return sign * float(s.replace(".", "")), pct

@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 
 from . import fmt
 from .excel_in import (NUMBER_EXPECTED, PERIOD_EXPECTED, YES_NO_EXPECTED, CellError, WorkbookRows,
-                       is_future, normalise_code, parse_number, parse_period, parse_yes_no)
+                       is_future, looks_like_date_cell, normalise_code, parse_number, parse_period,
+                       parse_yes_no, reads_as_thousands)
 from .progress import period_time
 
 ERROR, WARNING = "error", "warning"
@@ -201,7 +202,9 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
             v, pct = parse_number(t, numeric_cell=bool(numeric_cell[i]))
         except CellError as exc:
             expected = YES_NO_EXPECTED if k == "yes_no" and fld == "value" else exc.expected
-            col.add(i, fld, "bad_number", f"“{t}” không đọc được; cần {expected}.")
+            hint = (" Ô này đang ở dạng ngày tháng (Excel tự đổi số như “13.5” thành ngày): hãy định dạng cột là "
+                    "Số (Number) hoặc Văn bản (Text) rồi nhập lại số.") if looks_like_date_cell(t) else ""
+            col.add(i, fld, "bad_number", f"“{t}” không đọc được; cần {expected}.{hint}")
             continue
         if pct and k is not None and not (fld == "value" and k in PERCENT_KINDS):
             col.add(i, fld, "bad_number", f"“{t}” có dấu %, nhưng chỉ tiêu này không tính theo %; "
@@ -304,9 +307,14 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
                 f"cần {YES_NO_EXPECTED if kinds[i] == 'yes_no' else NUMBER_EXPECTED}.")
     with np.errstate(invalid="ignore"):
         bad_range = (value < lo) | (value > hi)
+    value_cells = df["value_cell"].to_numpy(dtype=object)
     for i in np.flatnonzero(bad_range):
+        typed = col.text("value", i)
+        hint = (f" Dấu chấm trong “{typed}” được hiểu là dấu phân cách hàng nghìn; nếu đây là số thập phân, "
+                "hãy dùng dấu phẩy (vd. 28,123).") if typed is not None and value_cells[i] not in ("n", "pct") \
+            and reads_as_thousands(typed) else ""
         col.add(i, "value", "out_of_range", f"giá trị {_num(value[i])} nằm ngoài khoảng hợp lệ của chỉ tiêu "
-                f"“{names[codes[i]]}”; cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}).")
+                f"“{names[codes[i]]}”; cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}).{hint}")
     tol = np.maximum(10.0 ** -decimals, 0.01 * np.abs(computed))
     with np.errstate(invalid="ignore"):
         mismatch = ~fill & (np.abs(value - computed) > tol)

@@ -81,6 +81,20 @@ def test_a_number_cell_with_three_decimals_is_not_a_thousands_dot():
     assert parse_number("1.234") == (1234.0, False)
 
 
+@pytest.mark.parametrize("raw,expected", [
+    ("1234.567", 1234.567),     # a number cell with three decimals, as the reader writes it: no grouping has 4 digits
+    ("2469.134", 2469.134), ("-1234.567", -1234.567),
+    ("12.345", 12345.0), ("123.456", 123456.0),   # one to three digits before the dot: thousands
+])
+def test_only_a_real_grouping_is_a_thousands_dot(raw, expected):
+    assert parse_number(raw)[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("raw", ["96\u200b", "\ufeff96", "9\u200d6", "96\u2060", "\u00ad96"])
+def test_invisible_characters_copied_from_the_web_are_ignored(raw):
+    assert parse_number(raw) == (96.0, False)
+
+
 @pytest.mark.parametrize("raw", ["abc", "12a", "1.2.3,4,5", "1,2,3", "--5", "95%%", "1.23.4", "nan", "inf"])
 def test_bad_numbers(raw):
     with pytest.raises(CellError) as exc:

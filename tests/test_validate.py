@@ -130,6 +130,21 @@ def test_outliers_are_warnings_against_the_localitys_own_history(record, is_outl
         assert "trung vị" in v.warnings[0].message and "xác nhận" in v.warnings[0].message
 
 
+def test_an_out_of_range_value_says_when_its_dot_was_read_as_thousands():
+    v = check(rows(("12", "bhyt_coverage", "2025", "28.123"), ("12", "bhyt_coverage", "2024", "28,123")))
+    assert [p.code for p in v.errors] == ["out_of_range"] and v.errors[0].row == 2
+    assert "28.123" in v.errors[0].message and "phân cách hàng nghìn" in v.errors[0].message
+    assert v.rows["value"].tolist() == [28.123]
+    typed_number = check(rows(("12", "bhyt_coverage", "2025", "120")))
+    assert "hàng nghìn" not in typed_number.errors[0].message
+
+
+def test_a_value_excel_turned_into_a_date_says_so():
+    v = check(rows(("12", "bhyt_coverage", "2025", "2026-05-13 00:00:00")))
+    assert [p.code for p in v.errors] == ["bad_number"]
+    assert "ngày tháng" in v.errors[0].message and "Văn bản (Text)" in v.errors[0].message
+
+
 def test_ratio_mismatch_is_a_warning():
     v = check(rows(("12", "infant_mortality", "2025", "25", "12", "1000")))
     assert [p.code for p in v.warnings] == ["ratio_mismatch"] and not v.errors
