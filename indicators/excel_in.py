@@ -326,8 +326,12 @@ _S_ATTR = re.compile(rb'\bs="(\d+)"')
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
 
 
+_ERROR_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
 def scan_cells(xml: bytes, letters: list[str], percent_styles: set[int]) -> dict[tuple[int, str], str]:
-    """(row, column letter) -> 's' | 'n' | 'pct' | 'formula' for the cells of the given columns.
+    """(row, column letter) -> 's' | 'n' | 'pct' | 'formula' | 'error:#DIV/0!' for the cells of
+    the given columns ('error:…' is a cell holding an Excel error, with the error's text).
 
     A regex over the raw sheet XML, restricted to the columns we read: enough to learn a cell's
     type, style and whether it has a formula without a cached value. Safe because
@@ -344,7 +348,10 @@ def scan_cells(xml: bytes, letters: list[str], percent_styles: set[int]) -> dict
         else:
             t = _T_ATTR.search(attrs)
             ctype = t.group(1) if t else b"n"
-            if ctype in (b"s", b"inlineStr", b"str"):
+            if ctype == b"e":
+                found = _ERROR_VALUE.search(inner)
+                kind = "error:" + (found.group(1).decode("utf-8", "replace").strip() if found else "#?")
+            elif ctype in (b"s", b"inlineStr", b"str"):
                 kind = "s"
             else:
                 s = _S_ATTR.search(attrs)
@@ -410,15 +417,19 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         filled = pa.array([False] * body.num_rows)
         for a in nums:
             filled = pc.or_(filled, pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(a), ""), False))
-        needs_scan = sheet.has_formulas or bool(info.percent_styles) or any(
+        needs_scan = sheet.has_formulas or sheet.has_errors or bool(info.percent_styles) or any(
             pc.any(pc.match_substring_regex(a, _AMBIGUOUS_RE2)).as_py() for a in nums)
         kinds: dict[tuple[int, str], str] = {}
         if needs_scan:
             archive = archive or zipfile.ZipFile(io.BytesIO(data))
-            scan_letters = list(letters.values()) if sheet.has_formulas else \
+            scan_letters = list(letters.values()) if sheet.has_formulas or sheet.has_errors else \
                 [letters[f] for f in NUMERIC_FIELDS if f in letters]
             kinds = scan_cells(archive.read(sheet.part), scan_letters, info.percent_styles)
-            formula_rows = sorted({r for (r, _), k in kinds.items() if k == "formula"})
+            # The reader hands a formula without a cached value, and an error cell, over as blank:
+            # such a row is not an unfilled template row but one to report.
+            numeric_letters = {letters[f] for f in NUMERIC_FIELDS if f in letters}
+            formula_rows = sorted({r for (r, c), k in kinds.items() if k == "formula"
+                                   or (k.startswith("error:") and c in numeric_letters)})
             if formula_rows:
                 filled = pc.or_(filled, pc.is_in(excel_rows, value_set=pa.array(formula_rows, pa.int64())))
         rows_kept = pc.filter(excel_rows, filled)

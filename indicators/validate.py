@@ -172,6 +172,30 @@ _PLAIN_RE2 = r"^-?\d+(?:\.\d{1,2}|\.\d{4,})?$"
 _THREE_RE2 = r"^-?\d+\.\d{3}$"
 
 
+def _special_cell(col: _Collector, i: int, fld: str, kind: str) -> None:
+    """A formula without a computed value, or a cell holding an Excel error: the reader sees a
+    blank, the officer sees a formula or #DIV/0!; say which."""
+    if kind == "formula":
+        col.add(i, fld, "formula_without_value", "ô có công thức chưa có giá trị tính (tệp được lưu bằng phần "
+                "mềm không tính công thức); hãy mở tệp bằng Excel, để Excel tính xong rồi lưu lại, hoặc dán giá "
+                "trị (Paste Values).", value="(công thức)")
+    else:
+        err = kind.split(":", 1)[1] or "#?"
+        col.add(i, fld, "error_cell", f"ô chứa lỗi {err} của Excel (công thức tính ra lỗi, vd. chia cho 0 hoặc "
+                "không tìm thấy giá trị); hãy sửa công thức hoặc nhập giá trị rồi lưu lại.", value=err)
+
+
+def _special_rows(df: pd.DataFrame, fld: str, col: _Collector) -> set[int]:
+    """Rows whose `fld` cell is a formula without a value or an Excel error, reported once here so
+    that the field is not also reported as missing."""
+    cells = df[fld + "_cell"].to_numpy(dtype=object)
+    out = set()
+    for i in np.flatnonzero([k == "formula" or (isinstance(k, str) and k.startswith("error:")) for k in cells]):
+        _special_cell(col, i, fld, cells[i])
+        out.add(int(i))
+    return out
+
+
 def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray, col: _Collector) -> np.ndarray:
     """The numeric column `fld` as floats (NaN for blank); unreadable cells reported.
 
@@ -185,14 +209,14 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_RE2), False).to_numpy(zero_copy_only=False)
     three = pc.fill_null(pc.match_substring_regex(arr, _THREE_RE2), False).to_numpy(zero_copy_only=False)
     fast = (plain | (three & numeric_cell)) & ~formula
+    fast &= np.array([not (isinstance(k, str) and k.startswith("error:")) for k in cells], dtype=bool)
     out = pc.cast(pc.if_else(pa.array(fast), arr, pa.scalar(None, pa.string())), pa.float64()) \
         .to_numpy(zero_copy_only=False).astype("float64")
     filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero((filled & ~fast) | formula):
-        if formula[i]:
-            col.add(i, fld, "formula_without_value", "ô có công thức nhưng chưa có giá trị tính (công thức chưa "
-                    "có giá trị tính); hãy mở tệp bằng Excel, để Excel tính xong rồi lưu lại, hoặc dán giá trị "
-                    "(Paste Values).", value="(công thức)")
+    error = np.array([isinstance(k, str) and k.startswith("error:") for k in cells], dtype=bool)
+    for i in np.flatnonzero((filled & ~fast) | formula | error):
+        if formula[i] or error[i]:
+            _special_cell(col, i, fld, cells[i])
             continue
         t, k = col.text(fld, i), kinds[i]
         try:
@@ -238,6 +262,8 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     lo_of, hi_of = ind["min_value"].to_dict(), ind["max_value"].to_dict()
     places = catalogue.localities
 
+    special = {f: _special_rows(df, f, col) for f in ("locality_code", "indicator_code", "period")}
+
     # --- codes: checked once per distinct value ----------------------------------------------
     li, lu = _encode(raw["locality_code"])
     l_norm = [None if v is None or not v.strip() else normalise_code(v) for v in lu]
@@ -245,6 +271,8 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     locs = np.array(l_norm, dtype=object)[li]
     for i in np.flatnonzero(np.array(l_state)[li]):
         lc = locs[i]
+        if i in special["locality_code"]:
+            continue
         if lc is None:
             col.add(i, "locality_code", "missing_value", "thiếu mã địa phương; cần mã 2 chữ số (tỉnh, vd. 12) "
                     "hoặc 5 chữ số (xã/phường, vd. 09931).")
@@ -259,6 +287,8 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     c_norm = [None if v is None or not v.strip() else v.strip().lower() for v in cu]
     codes = np.array(c_norm, dtype=object)[ci]
     for i in np.flatnonzero(np.array([c is None or c not in kind_of for c in c_norm])[ci]):
+        if i in special["indicator_code"]:
+            continue
         if codes[i] is None:
             col.add(i, "indicator_code", "missing_value", "thiếu mã chỉ tiêu; cần một mã trong danh mục, "
                     "vd. bhyt_coverage.")
@@ -276,6 +306,8 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     periods = np.array([p[0] for p in parsed], dtype=object)[pi]
     p_state = np.array([0 if p[0] is not None and not is_future(p[0], today) else 1 for p in parsed])[pi]
     for i in np.flatnonzero(p_state):
+        if i in special["period"]:
+            continue
         p, code, expected = parsed[pi[i]]
         if p is None:
             what = "thiếu kỳ báo cáo" if code == "missing_value" else \
@@ -299,7 +331,7 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         computed = np.where(den > 0, num / den * scale, np.nan)
     fill = np.isnan(value) & ~np.isnan(computed)
     value = np.where(fill, computed, value)
-    unreadable = {i for i, p in col.items if p.code in ("bad_number", "formula_without_value")}
+    unreadable = {i for i, p in col.items if p.code in ("bad_number", "formula_without_value", "error_cell")}
     for i in np.flatnonzero(np.isnan(value)):
         if kinds[i] is None or i in unreadable:
             continue

@@ -61,6 +61,7 @@ class SheetPart:
     part: str                  # zip entry, e.g. 'xl/worksheets/sheet1.xml'
     state: str = "visible"     # visible | hidden | veryHidden
     has_formulas: bool = False
+    has_errors: bool = False   # cells holding an Excel error (#DIV/0!, #N/A …): t="e"
     n_rows: int = 0            # <row> elements in the XML (an upper bound on data rows)
 
 
@@ -134,7 +135,7 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
     parts we parse ourselves go through defusedxml as well).
     """
     kept = [] if keep else None
-    stats = {"rows": 0, "formulas": 0}
+    stats = {"rows": 0, "formulas": 0, "errors": 0}
     tail = b""
     seen = 0
     is_xml = info.filename.endswith((".xml", ".rels"))
@@ -159,6 +160,8 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
                     stats["rows"] += _count(b"<row", chunk, tail, seam)
                     if b"<f" in chunk or b"<f" in seam:   # rare: only then tell <f> from <formula1>…
                         stats["formulas"] += sum(_count(p, chunk, tail, seam) for p in (b"<f>", b"<f "))
+                    if not stats["errors"]:
+                        stats["errors"] = int(b't="e"' in chunk or b't="e"' in seam)
                 tail = chunk[-8:]
                 if kept is not None:
                     kept.append(chunk)
@@ -251,7 +254,8 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
         stats = sheet_stats.get(part, {})
         info.sheets.append(SheetPart(
             name=sh.get("name", ""), part=part, state=sh.get("state", "visible"),
-            has_formulas=bool(stats.get("formulas")), n_rows=stats.get("rows", 0)))
+            has_formulas=bool(stats.get("formulas")), has_errors=bool(stats.get("errors")),
+            n_rows=stats.get("rows", 0)))
     styles = next((n for n in small if n.endswith("styles.xml")), None)
     if styles:
         info.percent_styles = _percent_styles(_xml(small[styles], file_name, styles))

@@ -346,6 +346,26 @@ def test_formulas_without_values_and_percent_cells_end_to_end(con):
     assert pv.validation.rows["value"].tolist() == [pytest.approx(95.5)]
 
 
+def test_excel_error_cells_and_formula_codes_are_reported_not_skipped(con):
+    """The reader sees #DIV/0! and an uncomputed formula as blank cells; skipping those rows as
+    unfilled would lose what the officer sent and still exit 0."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"])
+    ws.append(["12", "bhyt_coverage", "2026-Q1", "#DIV/0!"])     # openpyxl writes t="e": an error cell
+    ws.append(["12", "bhyt_coverage", "2026-Q2", "#N/A"])
+    ws.append(["12", "=LOWER(\"BHYT_COVERAGE\")", "2026-Q3", 95])   # a formula code with no cached value
+    ws.append(["12", "bhyt_coverage", "2025", 95.5])
+    buf = io.BytesIO()
+    wb.save(buf)
+    pv = importer.preview(con, buf.getvalue(), "loi.xlsx", "canbo-lc")
+    assert [(p.code, p.row, p.column, p.value) for p in pv.errors] == [
+        ("error_cell", 2, "D (Giá trị)", "#DIV/0!"), ("error_cell", 3, "D (Giá trị)", "#N/A"),
+        ("formula_without_value", 4, "B (Mã chỉ tiêu)", "(công thức)")]
+    assert "lỗi #DIV/0!" in pv.errors[0].message
+    assert pv.n_rows == 4 and pv.n_rejected == 3 and not pv.can_commit
+
+
 def test_bench_import_runs_on_a_small_workbook():
     from indicators.bench_import import bench_import
     result = bench_import(repeats=1, peer_repeats=1, n_rows=300)
