@@ -371,12 +371,23 @@ def _column(parts: list, name: str) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(arr))
 
 
+def _first_line(exc: Exception) -> str:
+    """The reader's message, shortened: kept as a technical detail after the Vietnamese sentence."""
+    text = " ".join(str(exc).split())
+    return text[:160] + ("…" if len(text) > 160 else "")
+
+
 def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
     """Every data row of every sheet but the template's own; see WorkbookRows.
 
     Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
     """
-    reader = fastexcel.read_excel(data)
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:   # the reader's own refusal (format, structure): the officer's wording
+        raise UnsafeFile(f"Tệp “{info.file_name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp Excel "
+                         ".xlsx. Hãy mở tệp bằng Excel, chọn Tệp › Lưu thành › Sổ làm việc Excel (.xlsx) rồi tải "
+                         f"lên lại. (Chi tiết kỹ thuật: {_first_line(exc)})") from None
     out = WorkbookRows(rows=pd.DataFrame())
     frames = []
     total = 0
@@ -389,7 +400,7 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
             cols_info = batch.available_columns()
             table = batch.to_arrow()
         except Exception as exc:  # an unreadable sheet is reported, never silently skipped
-            out.notes.append((sheet.name, "unreadable_sheet", str(exc)[:200]))
+            out.notes.append((sheet.name, "unreadable_sheet", _first_line(exc)))
             continue
         if table.num_rows == 0 or table.num_columns == 0:
             continue

@@ -105,7 +105,9 @@ def _sheet_problems(data: WorkbookRows) -> list[Problem]:
             out.append(Problem(sheet, None, "", "", code, f"{where}: thiếu cột {names}; cần đủ các cột Mã địa "
                                "phương, Mã chỉ tiêu, Kỳ báo cáo, Giá trị như tệp mẫu.", ERROR))
         else:
-            out.append(Problem(sheet, None, "", detail, code, f"{where}: không đọc được trang này ({detail}).", ERROR))
+            out.append(Problem(sheet, None, "", detail, code, f"{where}: không đọc được trang này – nội dung của "
+                               "trang trong tệp bị hỏng hoặc thiếu. Hãy mở tệp bằng Excel, lưu lại dưới dạng Sổ làm "
+                               f"việc Excel (.xlsx) rồi tải lên lại. (Chi tiết kỹ thuật: {detail})", ERROR))
     return out
 
 

@@ -44,8 +44,12 @@ OTHER_OFFICE = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": "Word",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": "PowerPoint",
 }
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# Transitional OOXML (what Excel saves by default) and Strict OOXML ("Strict Open XML Spreadsheet").
+_NS_MAINS = ("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}",
+             "{http://purl.oclc.org/ooxml/spreadsheetml/main}")
+_NS_RELS = ("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
+            "{http://purl.oclc.org/ooxml/officeDocument/relationships}")
+MAX_STYLES_BYTES = 64 * 1024 * 1024      # bloated style tables are common in real workbooks
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _NS_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _BUILTIN_PERCENT_FORMATS = {9, 10}        # "0%" and "0.00%"
@@ -105,6 +109,10 @@ def _check_directory(z: zipfile.ZipFile, file_name: str) -> None:
     for info in infos:
         if info.flag_bits & 0x1:
             raise _refuse(file_name, "tệp có thành phần được mã hóa.")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # Excel and LibreOffice write deflate; the reader understands nothing else.
+            raise _refuse(file_name, f"thành phần “{info.filename}” dùng kiểu nén không phải của tệp Excel. "
+                                     "Hãy mở tệp bằng Excel và lưu lại dưới dạng .xlsx rồi tải lên lại.")
         if posixpath.basename(info.filename).lower() == "vbaproject.bin":
             raise _refuse(file_name, "tệp chứa macro (vbaProject.bin). Hãy lưu lại dưới dạng "
                                      "“Sổ làm việc Excel (.xlsx)” không có macro rồi tải lên lại.")
@@ -151,9 +159,11 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
                 # Patterns are searched in the chunk and in the 16 bytes around its start, so one
                 # split across two chunks is found too (without copying whole chunks).
                 seam = tail + chunk[:8]
-                # A DTD may only stand in the prolog, before the root element: the first chunk.
-                if is_xml and seen == len(chunk) and b"<!" in chunk and any(
-                        p in chunk for p in (b"<!DOCTYPE", b"<!ENTITY")):
+                # OOXML never has a DTD. Searched in every chunk (and across the seam): a long comment
+                # can push a prolog's DOCTYPE past the first one. Markup like this cannot occur in
+                # cell text, where "<" is always escaped.
+                if is_xml and (b"<!" in chunk or b"<!" in seam) and any(
+                        p in chunk or p in tail + chunk[:16] for p in (b"<!DOCTYPE", b"<!ENTITY")):
                     raise _refuse(file_name, f"thành phần “{info.filename}” chứa khai báo DTD/ENTITY, "
                                              "điều tệp Excel thật không có.")
                 if is_sheet:
@@ -197,16 +207,29 @@ def _main_part(types_root, file_name: str) -> str:
     return main
 
 
+def _iter(root, tag: str):
+    """Elements named `tag` in either OOXML namespace."""
+    for ns in _NS_MAINS:
+        yield from root.iter(ns + tag)
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text is not None else default
+    except ValueError:
+        return default   # a damaged attribute: treated as absent, not a crash
+
+
 def _percent_styles(styles_root) -> set[int]:
     """cellXfs indices whose number format displays a percentage."""
     custom = {}
-    for nf in styles_root.iter(f"{_NS_MAIN}numFmt"):
+    for nf in _iter(styles_root, "numFmt"):
         code = re.sub(r'"[^"]*"|\\.', "", nf.get("formatCode", ""))  # quoted text and escapes are literal
-        custom[int(nf.get("numFmtId", "-1"))] = "%" in code
+        custom[_int(nf.get("numFmtId"), -1)] = "%" in code
     out = set()
-    xfs = styles_root.find(f"{_NS_MAIN}cellXfs")
+    xfs = next(_iter(styles_root, "cellXfs"), None)
     for i, xf in enumerate(xfs if xfs is not None else []):
-        fid = int(xf.get("numFmtId", "0"))
+        fid = _int(xf.get("numFmtId"), 0)
         if fid in _BUILTIN_PERCENT_FORMATS or custom.get(fid):
             out.add(i)
     return out
@@ -234,23 +257,30 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
         sheet_stats: dict[str, dict[str, int]] = {}
         for info in z.infolist():
             is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-            keep = (not is_sheet) and info.filename.endswith((".xml", ".rels")) \
-                and info.file_size <= 4 * 1024 * 1024
+            keep = (not is_sheet) and info.filename.endswith((".xml", ".rels")) and (
+                info.file_size <= 4 * 1024 * 1024
+                or (info.filename.endswith("styles.xml") and info.file_size <= MAX_STYLES_BYTES))
             raw, counts = _stream_entry(z, info, file_name, budget, keep, is_sheet)
             if raw is not None:
                 small[info.filename] = raw
             if is_sheet:
                 sheet_stats[info.filename] = counts
+    # Zip names are case-sensitive, OOXML part names are not: "Worksheets/Sheet1.xml" is the
+    # part stored as "xl/worksheets/sheet1.xml".
+    by_folded = {n.lower(): n for n in names}
+    folded_small = {n.lower(): raw for n, raw in small.items()}
     main = _main_part(_xml(small.get("[Content_Types].xml"), file_name, "[Content_Types].xml"), file_name)
     info = XlsxInfo(file_name=file_name, size_bytes=len(data))
-    book = _xml(small.get(main), file_name, main)
+    book = _xml(folded_small.get(main.lower()), file_name, main)
     rels_name = posixpath.join(posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels")
-    rels = {r.get("Id"): r.get("Target", "") for r in _xml(small.get(rels_name), file_name, rels_name)
-            .iter(f"{_NS_PKG_REL}Relationship")}
-    for sh in book.iter(f"{_NS_MAIN}sheet"):
-        target = rels.get(sh.get(f"{_NS_REL}id"), "")
+    rels = {r.get("Id"): r.get("Target", "") for r in _xml(folded_small.get(rels_name.lower()), file_name,
+                                                           rels_name).iter(f"{_NS_PKG_REL}Relationship")}
+    for sh in _iter(book, "sheet"):
+        rid = next((sh.get(ns + "id") for ns in _NS_RELS if sh.get(ns + "id") is not None), None)
+        target = rels.get(rid, "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
             posixpath.join(posixpath.dirname(main), target))
+        part = part if part in names else by_folded.get(part.lower(), part)
         stats = sheet_stats.get(part, {})
         info.sheets.append(SheetPart(
             name=sh.get("name", ""), part=part, state=sh.get("state", "visible"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 
@@ -161,6 +162,75 @@ def test_a_dtd_is_refused():
             b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData></worksheet>')
     data = rezip(plain_xlsx(), replace={"xl/worksheets/sheet1.xml": evil})
     assert "DTD" in refused(data)
+
+
+def test_a_dtd_behind_a_long_comment_is_refused_too():
+    filler = b"<!-- " + random.Random(7).randbytes(xlsx_safety.CHUNK // 2 + 1000).hex().encode() + b" -->"
+    evil = (b'<?xml version="1.0"?>' + filler + b'<!DOCTYPE w [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+    data = rezip(plain_xlsx(), replace={"xl/worksheets/sheet1.xml": evil})
+    assert "DTD" in refused(data)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_compression_excel_never_writes_is_refused(method):
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain_xlsx())) as src, zipfile.ZipFile(out, "w", method) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    assert "kiểu nén" in refused(out.getvalue())
+
+
+def _read(data: bytes):
+    from indicators.excel_in import read_workbook
+    return read_workbook(data, check_xlsx(data, "t.xlsx"))
+
+
+def test_strict_open_xml_is_read_like_transitional():
+    """Excel's "Strict Open XML Spreadsheet" uses other namespaces for the same parts."""
+    data = plain_xlsx()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    strict = {n: (v.replace(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                            b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+                  .replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                           b"http://purl.oclc.org/ooxml/officeDocument/relationships"))
+              for n, v in parts.items() if n.endswith(".xml")}
+    data = rezip(data, replace=strict)
+    info = check_xlsx(data, "strict.xlsx")
+    assert [(s.name, s.part, s.n_rows) for s in info.sheets] == [("Sheet", "xl/worksheets/sheet1.xml", 4)]
+    assert _read(data).rows["value"].tolist() == ["90", "91", "92"]
+
+
+def test_a_relationship_in_other_letter_case_finds_its_part():
+    data = plain_xlsx()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels")
+    data = rezip(data, replace={"xl/_rels/workbook.xml.rels": rels.replace(b"worksheets/sheet1.xml",
+                                                                          b"Worksheets/Sheet1.xml")})
+    info = check_xlsx(data, "hoa.xlsx")
+    assert info.sheets[0].part == "xl/worksheets/sheet1.xml" and info.sheets[0].n_rows == 4
+
+
+def test_percent_styles_survive_a_large_or_damaged_style_table():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"])
+    ws.append(["12", "bhyt_coverage", "2025", 0.958])
+    ws["D2"].number_format = "0.0%"
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        styles = z.read("xl/styles.xml")
+    # Thousands of unused named styles (common in real workbooks) push styles.xml past 4 MB.
+    bloat = b"".join(b'<cellStyle name="Kieu %d" xfId="0"/>' % i for i in range(120_000))
+    big = styles.replace(b"</styleSheet>", b"<extLst><ext uri='x'><x>" + bloat.replace(b"<", b"&lt;")
+                         + b"</x></ext></extLst></styleSheet>")
+    assert len(big) > 4 * 1024 * 1024
+    assert check_xlsx(rezip(data, replace={"xl/styles.xml": big}), "to.xlsx").percent_styles
+    damaged = styles.replace(b'numFmtId="0"', b'numFmtId="abc"', 1)
+    assert check_xlsx(rezip(data, replace={"xl/styles.xml": damaged}), "hong.xlsx").percent_styles
 
 
 def test_a_broken_zip():
