@@ -20,13 +20,13 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 
-import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import fmt
+from .sheet_reader import TIMEOUT_S, ReaderFailed, read_sheets
 from .text import fold
 from .xlsx_safety import MAX_DATA_ROWS, UnsafeFile, XlsxInfo
 
@@ -371,10 +371,58 @@ def _column(parts: list, name: str) -> pd.Series:
     return pd.Series(pd.arrays.ArrowExtensionArray(arr))
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: object) -> str:
     """The reader's message, shortened: kept as a technical detail after the Vietnamese sentence."""
     text = " ".join(str(exc).split())
     return text[:160] + ("…" if len(text) > 160 else "")
+
+
+_REF = re.compile(rb'\sr="([A-Z]{1,3})(\d{1,7})"')
+
+
+def column_number(letters: str) -> int:
+    """'A' -> 1, 'Z' -> 26, 'AA' -> 27, 'XFD' -> 16384."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def farthest_cell(xml: bytes) -> tuple[int, int] | None:
+    """(largest row, largest column) among the sheet's cell and row references, or None. A full
+    scan of the sheet XML: used only to explain a file the reader could not read."""
+    best_row = best_col = 0
+    for letters, digits in _REF.findall(xml):
+        best_row, best_col = max(best_row, int(digits)), max(best_col, column_number(letters.decode()))
+    return (best_row, best_col) if best_row else None
+
+
+# Beyond these a lone cell, not the officer's table, is what makes a sheet's grid huge.
+FAR_ROW, FAR_COLUMN = 300_000, 200
+
+
+def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> str:
+    """Why a whole workbook could not be read, in words an officer can act on."""
+    name = info.file_name
+    if not exc.crashed:
+        return (f"Tệp “{name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp Excel .xlsx. Hãy mở tệp "
+                "bằng Excel, chọn Tệp › Lưu thành › Sổ làm việc Excel (.xlsx) rồi tải lên lại. "
+                f"(Chi tiết kỹ thuật: {_first_line(exc.detail)})")
+    if exc.timed_out:
+        return (f"Tệp “{name}” bị từ chối: đọc tệp mất quá {fmt.number(TIMEOUT_S, 0)} giây. Hãy xóa các trang, hàng "
+                "và cột không cần thiết hoặc chia số liệu thành nhiều tệp nhỏ hơn.")
+    far = []
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = set(z.namelist())
+        for sheet in info.sheets:
+            found = farthest_cell(z.read(sheet.part)) if sheet.part in names else None
+            if found and (found[0] > FAR_ROW or found[1] > FAR_COLUMN):
+                far.append(f"vùng dữ liệu của trang “{sheet.name}” trải tới ô {column_letter(found[1] - 1)}{found[0]}")
+    where = (" Trong tệp, " + "; ".join(far) + ": một ô lẻ nằm rất xa vùng số liệu làm bảng tính trở nên "
+             "khổng lồ.") if far else ""
+    return (f"Tệp “{name}” bị từ chối: bộ đọc Excel phải dừng vì tệp đòi quá nhiều bộ nhớ (vùng dữ liệu quá lớn "
+            f"hoặc cấu trúc bất thường).{where} Hãy mở tệp bằng Excel, xóa các hàng và cột thừa ở cuối bảng (nhấn "
+            "Ctrl+End để thấy ô cuối cùng), lưu lại rồi tải lên lại.")
 
 
 def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
@@ -382,29 +430,23 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
 
     Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
     """
+    wanted = [sheet for sheet in info.sheets if fold(sheet.name) not in SKIPPED_SHEETS]
     try:
-        reader = fastexcel.read_excel(data)
-    except Exception as exc:   # the reader's own refusal (format, structure): the officer's wording
-        raise UnsafeFile(f"Tệp “{info.file_name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp Excel "
-                         ".xlsx. Hãy mở tệp bằng Excel, chọn Tệp › Lưu thành › Sổ làm việc Excel (.xlsx) rồi tải "
-                         f"lên lại. (Chi tiết kỹ thuật: {_first_line(exc)})") from None
+        tables = read_sheets(data, [sheet.name for sheet in wanted])
+    except ReaderFailed as exc:
+        raise UnsafeFile(_reader_failed_message(exc, data, info)) from None
     out = WorkbookRows(rows=pd.DataFrame())
     frames = []
     total = 0
     archive = None
-    for sheet in info.sheets:
-        if fold(sheet.name) in SKIPPED_SHEETS:
+    for sheet, read in zip(wanted, tables):
+        if read.table is None:   # an unreadable sheet is reported, never silently skipped
+            out.notes.append((sheet.name, "unreadable_sheet", _first_line(read.error)))
             continue
-        try:
-            batch = reader.load_sheet(sheet.name, header_row=None, dtypes="string", skip_rows=0)
-            cols_info = batch.available_columns()
-            table = batch.to_arrow()
-        except Exception as exc:  # an unreadable sheet is reported, never silently skipped
-            out.notes.append((sheet.name, "unreadable_sheet", _first_line(exc)))
-            continue
+        table = read.table
         if table.num_rows == 0 or table.num_columns == 0:
             continue
-        absolute = [c.absolute_index for c in cols_info]
+        absolute = read.columns
         head = [list(r.values()) for r in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
         found = _find_header(head)
         if found is None:

@@ -133,6 +133,23 @@ def _count(pattern: bytes, chunk: bytes, tail: bytes, seam: bytes) -> int:
     return chunk.count(pattern) + seam.count(pattern) - tail.count(pattern) - head.count(pattern)
 
 
+# uniqueCount only: count is how many cells use the table, which may be far more than its strings.
+_COUNT_ATTR = re.compile(rb'\buniqueCount="(\d+)"')
+
+
+def _check_string_count(head: bytes, info: zipfile.ZipInfo, file_name: str) -> None:
+    """The shared-string table's declared size, from its opening tag: the reader reserves room
+    for that many strings up front, so a tiny file declaring two billion of them is a memory bomb.
+    Every string takes at least 5 bytes (<si/>), which bounds an honest count by the part's size."""
+    start = head.find(b"<sst")
+    opening = head[start:head.find(b">", start) + 1] if start >= 0 else b""
+    limit = max(1024, info.file_size // 5)
+    for m in _COUNT_ATTR.finditer(opening):
+        if int(m.group(1)) > limit:
+            raise _refuse(file_name, f"bảng chuỗi của tệp ({info.filename}) khai báo {fmt.number(int(m.group(1)), 0)} "
+                                     "chuỗi, nhiều hơn những gì nó có thể chứa – tệp bị sửa đổi bất thường.")
+
+
 def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, budget: list[int],
                   keep: bool, is_sheet: bool) -> tuple[bytes | None, dict[str, int]]:
     """Decompress one entry in bounded chunks, enforcing the limits on the real bytes.
@@ -166,6 +183,8 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
                         p in chunk or p in tail + chunk[:16] for p in (b"<!DOCTYPE", b"<!ENTITY")):
                     raise _refuse(file_name, f"thành phần “{info.filename}” chứa khai báo DTD/ENTITY, "
                                              "điều tệp Excel thật không có.")
+                if seen == len(chunk) and info.filename.lower().endswith("sharedstrings.xml"):
+                    _check_string_count(chunk, info, file_name)
                 if is_sheet:
                     stats["rows"] += _count(b"<row", chunk, tail, seam)
                     if b"<f" in chunk or b"<f" in seam:   # rare: only then tell <f> from <formula1>…

@@ -233,6 +233,15 @@ def test_percent_styles_survive_a_large_or_damaged_style_table():
     assert check_xlsx(rezip(data, replace={"xl/styles.xml": damaged}), "hong.xlsx").percent_styles
 
 
+def test_a_shared_string_table_declaring_billions_of_strings_is_refused():
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    sst = b'<?xml version="1.0"?><sst ' + ns + b' count="2000000000" uniqueCount="2000000000"><si><t>a</t></si></sst>'
+    data = rezip(plain_xlsx(), add={"xl/sharedStrings.xml": sst})
+    assert "2.000.000.000 chuỗi" in refused(data)
+    honest = sst.replace(b'uniqueCount="2000000000"', b'uniqueCount="1"')   # count: cells using it
+    assert check_xlsx(rezip(plain_xlsx(), add={"xl/sharedStrings.xml": honest}), "ok.xlsx").sheets
+
+
 def test_a_broken_zip():
     data = plain_xlsx()
     assert "hỏng" in refused(data[: len(data) // 2])

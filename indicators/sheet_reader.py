@@ -1,0 +1,150 @@
+"""fastexcel in a worker process, so that no workbook can take the app down.
+
+fastexcel (calamine, Rust) sizes a sheet's grid from its cells' positions. A 5 KB workbook with
+one cell at A1 and one at XFD1048576 asks for 549 GB, and when an allocation fails Rust aborts
+the whole process: no Python exception, and in the Streamlit server every session gone. Cells
+with no position, reordered attributes or a lying <dimension> lead to the same place, so instead
+of predicting every such file, the parse runs in a worker (sheet_worker.py) whose address space
+is capped. If a file kills it, only that upload fails, with a Vietnamese message, and the next
+request starts a new worker.
+
+`read_sheets(data, names)` returns one SheetTable per name (or the reader's error for that
+sheet) and raises ReaderFailed when the whole file cannot be read (`crashed` tells a worker that
+died or ran out of time from the reader's own refusal). One worker per process, started on first
+use (about 0.3 s) and reused; requests are served one at a time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+WORKER = Path(__file__).with_name("sheet_worker.py")
+# The worker's address-space ceiling. A 200,000-row sheet needs well under 1 GB resident; the
+# rest is room for the libraries' reserved but untouched address space.
+MAX_MIB = int(os.environ.get("INDICATORS_READER_MAX_MIB", "4096"))
+TIMEOUT_S = float(os.environ.get("INDICATORS_READER_TIMEOUT_S", "120"))
+_LEN = struct.Struct("<Q")
+
+
+class ReaderFailed(Exception):
+    """The workbook could not be read at all. `crashed`: the worker died (out of memory, abort) or
+    ran out of time; otherwise `detail` is the reader's own message."""
+
+    def __init__(self, detail: str, *, crashed: bool = False, timed_out: bool = False):
+        super().__init__(detail)
+        self.detail, self.crashed, self.timed_out = detail, crashed, timed_out
+
+
+@dataclass
+class SheetTable:
+    name: str
+    table: pa.RecordBatch | None    # every cell as text; None when the sheet could not be read
+    columns: list[int]              # the absolute (0-based) column index of each table column
+    error: str | None = None
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()
+        self.peak_mib = 0.0          # the worker's own peak resident memory, as it last reported
+
+    def _start(self) -> subprocess.Popen:
+        env = {**os.environ, "INDICATORS_READER_MAX_MIB": str(MAX_MIB), "RUST_BACKTRACE": "0"}
+        # stderr discarded: an abort prints a Rust backtrace there, which says nothing to an officer.
+        return subprocess.Popen([sys.executable, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env, close_fds=True)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            try:
+                proc.kill()
+                proc.wait(timeout=5)
+            except Exception:   # noqa: BLE001 — already gone
+                pass
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, left = [], n
+        while left:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def _message(self, deadline: float) -> bytes:
+        return self._read(_LEN.unpack(self._read(_LEN.size, deadline))[0], deadline)
+
+    def request(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            deadline = time.monotonic() + TIMEOUT_S
+            try:
+                head = json.dumps({"names": names}).encode()
+                self.proc.stdin.write(_LEN.pack(len(head)) + head + _LEN.pack(len(data)))
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+                result = json.loads(self._message(deadline))
+                payloads = [self._message(deadline) for s in result["sheets"] if s["ok"]]
+            except TimeoutError:
+                self.stop()
+                raise ReaderFailed("timeout", crashed=True, timed_out=True) from None
+            except (EOFError, BrokenPipeError, OSError, ValueError):
+                self.stop()
+                raise ReaderFailed("worker died", crashed=True) from None
+            self.peak_mib = float(result.get("peak_mib") or 0.0)
+            return result, payloads
+
+
+_WORKER = _Worker()
+
+
+def _batch(payload: bytes) -> pa.RecordBatch:
+    """One record batch (plain arrays, as fastexcel itself returns) from an IPC stream."""
+    reader = pa.ipc.open_stream(payload)
+    batches = list(reader)
+    if len(batches) == 1:
+        return batches[0]
+    table = pa.Table.from_batches(batches, reader.schema).combine_chunks()
+    return pa.RecordBatch.from_arrays([c.combine_chunks() for c in table.columns], schema=table.schema)
+
+
+def read_sheets(data: bytes, names: list[str]) -> list[SheetTable]:
+    """Every sheet in `names`, read by the worker; see the module docstring."""
+    result, payloads = _WORKER.request(data, names)
+    if result.get("fatal"):
+        raise ReaderFailed(result["fatal"])
+    out, it = [], iter(payloads)
+    for sheet in result["sheets"]:
+        if sheet["ok"]:
+            out.append(SheetTable(sheet["name"], _batch(next(it)), sheet["columns"]))
+        else:
+            out.append(SheetTable(sheet["name"], None, [], sheet["error"]))
+    return out
+
+
+def worker_peak_mib() -> float:
+    """The worker's peak resident memory (MiB) as of its last answer: the benchmark adds it to the
+    importing process's own."""
+    return _WORKER.peak_mib
+
+
+def stop_worker() -> None:
+    _WORKER.stop()
