@@ -48,6 +48,10 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
         out["committed"] = bool(result and not result.already_committed)
         out["upload_id"] = result.upload_id if result else None
         out["message"] = result.message if result else None
+        if result is None and not pv.errors and not pv.already_committed and len(pv.validation.rows) \
+                and not pv.has_changes:
+            from .importer import no_change_message
+            out["message"] = no_change_message(pv.file_name, pv.n_unchanged)
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     print(f"Tệp {pv.file_name}: {fmt.number(pv.n_rows, 0)} dòng số liệu; mới {fmt.number(pv.n_new, 0)}, "
@@ -62,7 +66,7 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .importer import ImportRefused, already_message, import_file
+    from .importer import ImportRefused, already_message, import_file, no_change_message
     from .xlsx_safety import UnsafeFile
     con = connect(args.db)
     try:
@@ -97,6 +101,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if pv.validation.rows.empty:
         _err("Tệp không có dòng số liệu nào (các ô Giá trị đều trống).")
         return EXIT_REJECTED
+    if not pv.has_changes:
+        if args.format != "json":
+            print(no_change_message(pv.file_name, pv.n_unchanged))
+        return EXIT_OK
     if pv.warnings and not args.confirm_warnings and not args.dry_run:
         _err(f"Chưa nhập: có {len(pv.warnings)} cảnh báo. Kiểm tra rồi chạy lại với --confirm-warnings.")
         return EXIT_WARNINGS

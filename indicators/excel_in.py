@@ -491,6 +491,8 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         if total > MAX_DATA_ROWS:
             raise UnsafeFile(f"Tệp “{info.file_name}” bị từ chối: có hơn {fmt.number(MAX_DATA_ROWS, 0)} "
                              "dòng số liệu. Hãy chia thành nhiều tệp.")
+        if k and sheet.state != "visible":
+            out.notes.append((sheet.name, "hidden_sheet", str(k)))   # rows the officer cannot see in Excel
         frame: dict[str, object] = {"sheet": pa.array([sheet.name] * k, pa.string()), "row": rows_kept}
         for f in FIELDS:
             frame[f] = pc.filter(arrays[f], filled) if f in arrays else pa.nulls(k, pa.string())

@@ -100,8 +100,14 @@ class Preview:
         return sorted(set(self.validation.rows["locality_code"])) if len(self.validation.rows) else []
 
     @property
+    def has_changes(self) -> bool:
+        """Something new or changed: a file that only repeats current values is not an upload."""
+        return self.n_new + self.n_changed > 0
+
+    @property
     def can_commit(self) -> bool:
-        return not self.errors and self.already_committed is None and len(self.validation.rows) > 0
+        return (not self.errors and self.already_committed is None and len(self.validation.rows) > 0
+                and self.has_changes)
 
     def summary(self) -> dict:
         """Counts and every problem, as the CLI's JSON prints them."""
@@ -186,6 +192,11 @@ def already_message(found: dict) -> str:
             f"bởi {found['user_name']}, lúc {when}); không có thay đổi nào.")
 
 
+def no_change_message(file_name: str, n_unchanged: int) -> str:
+    return (f"Không có gì thay đổi: cả {fmt.number(n_unchanged, 0)} giá trị trong tệp “{file_name}” đều đã có sẵn "
+            "với đúng giá trị này; không tạo lần nhập mới.")
+
+
 def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_name: str, *,
             today: date | None = None) -> Preview:
     """Check, read, validate and compare a workbook; writes nothing.
@@ -257,6 +268,12 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
             auth.require_write(con, user_name, localities, ACTION)
             counts = _counts(diff)
             n_new, n_changed, n_unchanged = (counts.get(k, 0) for k in ("new", "changed", "unchanged"))
+            if n_new + n_changed == 0:
+                # The same figures saved again (other bytes, same values): nothing to record, and
+                # no empty upload that could later be "reverted".
+                cur.execute("rollback")
+                return CommitResult(None, 0, 0, n_unchanged, no_change_message(pv.file_name, n_unchanged),
+                                    False, localities)
             upload_id = cur.execute(query("insert_upload"), {
                 "file_name": pv.file_name, "sha": pv.sha256, "user": user_name, "n_rows": diff.num_rows,
                 "n_new": n_new, "n_changed": n_changed, "n_unchanged": n_unchanged,
@@ -328,6 +345,6 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, user_name: str
     path = Path(path)
     pv = preview(con, path.read_bytes(), path.name, user_name, today=today)
     if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
-            or pv.validation.rows.empty:
+            or pv.validation.rows.empty or not pv.has_changes:
         return pv, None
     return pv, commit(con, pv, user_name, confirm_warnings=confirm_warnings)

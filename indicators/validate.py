@@ -14,6 +14,7 @@ Errors block the import. Warnings must be confirmed by the uploader:
 - 'ratio_mismatch' — value, numerator and denominator given but value ≠ numerator/denominator
   × 100 (or × 1,000, × 10,000 for rates) beyond rounding.
 - 'no_header' — a sheet with data but no recognisable header row (it is not read).
+- 'hidden_sheet' — a hidden sheet with data rows: they are read, and the uploader should know.
 """
 from __future__ import annotations
 
@@ -100,6 +101,10 @@ def _sheet_problems(data: WorkbookRows) -> list[Problem]:
             out.append(Problem(sheet, None, "", "", code, f"{where}: có dữ liệu nhưng không tìm thấy dòng tiêu đề "
                                "(cần các cột Mã địa phương, Mã chỉ tiêu, Kỳ báo cáo, Giá trị); trang này không được "
                                "đọc. Nếu đây là số liệu, hãy dùng tệp mẫu.", WARNING))
+        elif code == "hidden_sheet":
+            out.append(Problem(sheet, None, "", "", code, f"{where} đang bị ẩn trong Excel nhưng có {fmt.number(int(detail), 0)} "
+                               "dòng số liệu; các dòng này sẽ được nhập cùng các trang khác. Hãy hiện trang "
+                               "(chuột phải vào tên trang › Bỏ ẩn) để kiểm tra, rồi xác nhận nếu đúng.", WARNING))
         elif code == "missing_column":
             names = ", ".join(FIELD_LABELS[f] for f in detail.split(","))
             out.append(Problem(sheet, None, "", "", code, f"{where}: thiếu cột {names}; cần đủ các cột Mã địa "

@@ -126,6 +126,8 @@ if uploaded is not None:
             st.info(ui.safe(importer.already_message(pv.already_committed)))
         elif not pv.errors and pv.validation.rows.empty:
             st.info("Tệp không có dòng số liệu nào để nhập (các ô Giá trị đều trống).")
+        elif not pv.errors and not pv.has_changes:
+            st.info(ui.safe(importer.no_change_message(pv.file_name, pv.n_unchanged)))
         if st.button("Nhập dữ liệu", type="primary", disabled=not (pv.can_commit and confirmed),
                      key="upload_commit"):
             try:

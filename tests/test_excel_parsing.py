@@ -213,6 +213,23 @@ def test_reads_every_data_sheet_but_the_templates_own_and_reports_a_sheet_withou
     assert ("Ghi chép", "no_header", "") in read.notes
 
 
+def test_a_hidden_sheet_with_data_is_read_and_noted():
+    head = ["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"]
+    wb = Workbook()
+    wb.active.append(head)
+    wb.active.append(["12", "bhyt_coverage", "2025", 95])
+    hidden = wb.create_sheet("Cũ")
+    hidden.sheet_state = "hidden"
+    hidden.append(head)
+    hidden.append(["12", "bhyt_coverage", "2024", 94])
+    hidden.append(["12", "bhyt_coverage", "2023", 93])
+    buf = io.BytesIO()
+    wb.save(buf)
+    read = _read(buf.getvalue())
+    assert read.rows["sheet"].tolist() == ["Sheet", "Cũ", "Cũ"]
+    assert read.notes == [("Cũ", "hidden_sheet", "2")]
+
+
 def test_missing_value_column_is_reported():
     read = _read(_book({"S": [["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo"], ["12", "x", "2025"]]}))
     assert read.notes == [("S", "missing_column", "value")]

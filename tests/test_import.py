@@ -160,6 +160,32 @@ def test_reuploading_the_same_file_changes_nothing_and_says_so(con):
     assert snapshot(con) == before
 
 
+def test_the_same_figures_saved_again_make_no_empty_upload(con, seeded_db, tmp_path, capsys):
+    """Other bytes (another title row), the same values: no upload, no audit row, nothing to revert."""
+    rows = [["12", "bhyt_coverage", "2026", 95.5], ["12", "life_expectancy", "2025", 68.9]]
+    importer.commit(con, importer.preview(con, workbook(rows), "a.xlsx", "canbo-lc"), "canbo-lc")
+    before = snapshot(con)
+    audit_before = con.execute("select count(*) from audit_event").fetchone()[0]
+    again = importer.preview(con, workbook(rows, title="Báo cáo (lưu lại)"), "a_luu_lai.xlsx", "canbo-lc")
+    assert not again.already_committed and (again.n_new, again.n_changed, again.n_unchanged) == (0, 0, 2)
+    assert not again.has_changes and not again.can_commit
+    result = importer.commit(con, again, "canbo-lc")
+    assert result.upload_id is None and "Không có gì thay đổi" in result.message and "2 giá trị" in result.message
+    assert snapshot(con) == before
+    assert con.execute("select count(*) from audit_event").fetchone()[0] == audit_before
+    # the command line says the same and exits 0 (nothing was rejected)
+    path = tmp_path / "a_luu_lai.xlsx"
+    path.write_bytes(workbook(rows, title="Lần thứ ba"))
+    con.close()
+    parser = argparse.ArgumentParser()
+    add_cli(parser.add_subparsers())
+    args = parser.parse_args(["import", str(path), "--user", "canbo-lc", "--format", "json"])
+    args.db = str(seeded_db)
+    assert args.func(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["committed"] is False and out["upload_id"] is None and "Không có gì thay đổi" in out["message"]
+
+
 def test_errors_block_the_whole_file_and_nothing_changes(con):
     data = workbook([["12", "bhyt_coverage", "2025", 96], ["12", "bhyt_coverage", "2025", 97],
                      ["12", "bhyt_coverage", "2024", 120]])

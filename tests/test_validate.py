@@ -158,10 +158,12 @@ def test_percent_formatted_cell_counts_as_what_the_officer_saw():
 def test_sheet_level_notes_become_problems():
     data = rows(("12", "bhyt_coverage", "2025", "95"))
     data.notes = [("Ghi chép", "no_header", ""), ("Khác", "missing_column", "period,value"),
-                  ("Hỏng", "unreadable_sheet", "calamine error: Xlsx error: Worksheet 'Hỏng' not found")]
+                  ("Hỏng", "unreadable_sheet", "calamine error: Xlsx error: Worksheet 'Hỏng' not found"),
+                  ("Cũ", "hidden_sheet", "2")]
     v = check(data)
     assert [(p.code, p.severity) for p in v.problems] == [("no_header", "warning"), ("missing_column", "error"),
-                                                           ("unreadable_sheet", "error")]
+                                                           ("unreadable_sheet", "error"), ("hidden_sheet", "warning")]
+    assert "đang bị ẩn" in v.problems[3].message and "2 dòng" in v.problems[3].message
     assert "Kỳ báo cáo, Giá trị" in v.problems[1].message
     # The reader's English stays a technical detail after a sentence the officer can act on.
     assert v.problems[2].message.startswith("Trang “Hỏng”: không đọc được trang này – nội dung")
