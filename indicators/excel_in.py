@@ -30,7 +30,10 @@ from .sheet_reader import TIMEOUT_S, ReaderFailed, read_sheets
 from .text import fold
 from .xlsx_safety import MAX_DATA_ROWS, UnsafeFile, XlsxInfo
 
-FIELDS = ("locality_code", "indicator_code", "period", "value", "numerator", "denominator", "note")
+# province_code: a "Mã tỉnh" column beside a "Mã xã" one (validate: the commune is the locality,
+# the province fills in where the commune is blank and must be the commune's own).
+FIELDS = ("locality_code", "indicator_code", "period", "value", "numerator", "denominator", "note",
+          "province_code")
 NUMERIC_FIELDS = ("value", "numerator", "denominator")
 REQUIRED_FIELDS = ("locality_code", "indicator_code", "period", "value")
 HEADER_SEARCH_ROWS = 30
@@ -39,8 +42,10 @@ SKIPPED_SHEETS = {"huong dan", "_phien_ban", "_danh_muc"}
 
 # Header text (folded, punctuation as spaces, parentheses dropped) -> field.
 HEADERS = {
-    "locality_code": ["ma dia phuong", "ma dp", "ma don vi", "ma dia ban", "ma xa", "ma tinh",
-                      "ma xa phuong", "locality code", "locality", "locality id", "area code"],
+    "locality_code": ["ma dia phuong", "ma dp", "ma don vi", "ma dia ban", "ma xa", "ma xa phuong",
+                      "ma phuong xa", "ma xa phuong thi tran", "locality code", "locality", "locality id",
+                      "area code", "commune code"],
+    "province_code": ["ma tinh", "ma tinh thanh", "ma tinh thanh pho", "province code", "province"],
     "indicator_code": ["ma chi tieu", "ma chi so", "ma ct", "indicator code", "indicator",
                        "indicator id"],
     "period": ["ky bao cao", "ky", "thoi gian", "thoi ky", "nam", "nam bao cao", "period",
@@ -314,6 +319,8 @@ def _find_header(head: list[list[str | None]]) -> tuple[int, dict[str, int], dic
             if f and f not in found:
                 found[f] = j
                 texts[j] = str(cell).strip()
+        if "province_code" in found and "locality_code" not in found:
+            found["locality_code"] = found.pop("province_code")   # a province's sheet: Mã tỉnh is the code
         score = sum(f in found for f in REQUIRED_FIELDS)
         if score >= 2 and (best is None or score > best[0]):
             best = (score, i, found, texts)

@@ -38,7 +38,8 @@ PERCENT_KINDS = ("percent", "percent_change")
 RATIO_SCALE = {"percent": 100.0, "per_1000": 1000.0, "per_10000": 10000.0}
 OUTLIER_Z = 3.5
 FIELD_LABELS = {"locality_code": "Mã địa phương", "indicator_code": "Mã chỉ tiêu", "period": "Kỳ báo cáo",
-                "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "note": "Nguồn / ghi chú"}
+                "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "note": "Nguồn / ghi chú",
+                "province_code": "Mã tỉnh"}
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,12 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     special = {f: _special_rows(df, f, col) for f in ("locality_code", "indicator_code", "period")}
 
     # --- codes: checked once per distinct value ----------------------------------------------
+    # With both Mã xã and Mã tỉnh columns, a blank commune cell means the province's own row.
+    given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["locality_code"]), ""), False)
+    province_given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["province_code"]), ""), False)
+    from_province = pc.and_(pc.invert(given), province_given).to_numpy(zero_copy_only=False)
+    if from_province.any():
+        raw["locality_code"] = pc.if_else(pa.array(from_province), raw["province_code"], raw["locality_code"])
     li, lu = _encode(raw["locality_code"])
     l_norm = [None if v is None or not v.strip() else normalise_code(v) for v in lu]
     l_state = [1 if c is None else 2 if c not in places else 3 if c not in writable else 0 for c in l_norm]
@@ -279,6 +286,12 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     for i in np.flatnonzero(np.array(l_state)[li]):
         lc = locs[i]
         if i in special["locality_code"]:
+            continue
+        if from_province[i]:
+            col.add(i, "province_code", "unknown_locality" if lc not in places else "out_of_scope",
+                    f"không có tỉnh mã “{lc}”; cần mã 2 chữ số theo danh mục năm 2025, vd. 12." if lc not in places
+                    else f"tài khoản của bạn không được nhập số liệu cho tỉnh “{lc}”; chỉ nhập cho địa phương "
+                    "thuộc phạm vi được giao.")
             continue
         if lc is None:
             col.add(i, "locality_code", "missing_value", "thiếu mã địa phương; cần mã 2 chữ số (tỉnh, vd. 12) "
@@ -290,6 +303,16 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         else:
             col.add(i, "locality_code", "out_of_scope", f"tài khoản của bạn không được nhập số liệu cho địa "
                     f"phương “{lc}”; chỉ nhập cho địa phương thuộc phạm vi được giao.")
+    both = np.flatnonzero(~from_province & province_given.to_numpy(zero_copy_only=False)
+                          & (np.array(l_state)[li] == 0))
+    for i in both:   # the commune must belong to the province written beside it
+        province = normalise_code(col.text("province_code", i))
+        parent = places.get(locs[i])
+        if province not in (locs[i], parent):
+            where = f"thuộc tỉnh “{parent}”" if parent else "là một tỉnh"
+            col.add(i, "province_code", "province_mismatch", f"mã tỉnh “{province}” không khớp: địa phương "
+                    f"“{locs[i]}” ở cột {col.columns.get(str(col.sheet[i]), {}).get('locality_code', 'Mã xã')} "
+                    f"{where}; hãy sửa một trong hai mã.")
     ci, cu = _encode(raw["indicator_code"])
     c_norm = [None if v is None or not v.strip() else v.strip().lower() for v in cu]
     codes = np.array(c_norm, dtype=object)[ci]

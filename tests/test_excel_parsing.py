@@ -230,6 +230,17 @@ def test_a_hidden_sheet_with_data_is_read_and_noted():
     assert read.notes == [("Cũ", "hidden_sheet", "2")]
 
 
+def test_province_and_commune_code_columns_are_told_apart():
+    both = _read(_book({"S": [["Mã tỉnh", "Mã xã", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"],
+                              ["12", "03640", "bhyt_coverage", "2025", 95]]}))
+    assert both.columns["S"]["province_code"] == "A (Mã tỉnh)"
+    assert both.columns["S"]["locality_code"] == "B (Mã xã)"
+    assert both.rows[["province_code", "locality_code"]].values.tolist() == [["12", "03640"]]
+    alone = _read(_book({"S": [["Mã tỉnh", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"], ["12", "bhyt_coverage", "2025", 95]]}))
+    assert alone.columns["S"]["locality_code"] == "A (Mã tỉnh)" and "province_code" not in alone.columns["S"]
+    assert alone.rows["locality_code"].tolist() == ["12"]
+
+
 def test_missing_value_column_is_reported():
     read = _read(_book({"S": [["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo"], ["12", "x", "2025"]]}))
     assert read.notes == [("S", "missing_column", "value")]

@@ -24,7 +24,7 @@ CATALOGUE = Catalogue(
 WRITABLE = {"12", "03640"}
 COLUMNS = {"S": {"locality_code": "A (Mã địa phương)", "indicator_code": "B (Mã chỉ tiêu)",
                  "period": "C (Kỳ báo cáo)", "value": "D (Giá trị)", "numerator": "E (Tử số)",
-                 "denominator": "F (Mẫu số)", "note": "G (Ghi chú)"}}
+                 "denominator": "F (Mẫu số)", "note": "G (Ghi chú)", "province_code": "H (Mã tỉnh)"}}
 NO_HISTORY = pd.DataFrame(columns=["locality_code", "indicator_code", "n_values", "median_value", "mad_value"])
 
 
@@ -90,6 +90,21 @@ def test_each_error_names_sheet_row_column_value_and_expectation(record, cells, 
     assert p.message.startswith(f"Trang “S”, dòng 2, cột {column}: ")
     assert words in p.message
     assert v.rows.empty and v.n_rejected == 1
+
+
+def test_a_commune_column_beside_a_province_column():
+    """Mã tỉnh | Mã xã: the commune is the locality; a blank commune is the province's own row;
+    a commune of another province is an error, never data filed under the wrong locality."""
+    v = check(rows(("03640", "bhyt_coverage", "2025", "95", None, None, None, "12"),
+                   (None, "bhyt_coverage", "2025", "94", None, None, None, "12"),
+                   ("03640", "bhyt_coverage", "2024", "93", None, None, None, "01"),
+                   ("09931", "bhyt_coverage", "2024", "93", None, None, None, "12"),
+                   (None, "bhyt_coverage", "2024", "93", None, None, None, "01")))
+    assert v.rows[["locality_code", "value"]].values.tolist() == [["03640", 95.0], ["12", 94.0]]
+    got = [(p.row, p.column, p.code) for p in v.errors]
+    assert got == [(4, "H (Mã tỉnh)", "province_mismatch"), (5, "A (Mã địa phương)", "out_of_scope"),
+                   (6, "H (Mã tỉnh)", "out_of_scope")]
+    assert "“03640”" in v.errors[0].message and "thuộc tỉnh “12”" in v.errors[0].message
 
 
 def test_duplicates_within_the_file_point_at_the_first_row():
