@@ -411,6 +411,9 @@ FAR_ROW, FAR_COLUMN = 300_000, 200
 def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> str:
     """Why a whole workbook could not be read, in words an officer can act on."""
     name = info.file_name
+    if exc.unavailable:
+        return (f"Chưa đọc được tệp “{name}”: bộ đọc Excel của hệ thống không khởi động được (lỗi của hệ thống, "
+                "không phải của tệp). Hãy thử lại sau ít phút và báo cho quản trị hệ thống nếu vẫn lỗi.")
     if not exc.crashed:
         return (f"Tệp “{name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp Excel .xlsx. Hãy mở tệp "
                 "bằng Excel, chọn Tệp › Lưu thành › Sổ làm việc Excel (.xlsx) rồi tải lên lại. "

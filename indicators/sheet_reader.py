@@ -16,6 +16,7 @@ use (about 0.3 s) and reused; requests are served one at a time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import select
 import struct
@@ -33,16 +34,22 @@ WORKER = Path(__file__).with_name("sheet_worker.py")
 # rest is room for the libraries' reserved but untouched address space.
 MAX_MIB = int(os.environ.get("INDICATORS_READER_MAX_MIB", "4096"))
 TIMEOUT_S = float(os.environ.get("INDICATORS_READER_TIMEOUT_S", "120"))
+START_TIMEOUT_S = 60.0
 _LEN = struct.Struct("<Q")
+READY = b"ready"
+_log = logging.getLogger(__name__)
 
 
 class ReaderFailed(Exception):
     """The workbook could not be read at all. `crashed`: the worker died (out of memory, abort) or
-    ran out of time; otherwise `detail` is the reader's own message."""
+    ran out of time; `unavailable`: no worker could start; otherwise `detail` is the reader's own
+    message."""
 
-    def __init__(self, detail: str, *, crashed: bool = False, timed_out: bool = False):
+    def __init__(self, detail: str, *, crashed: bool = False, timed_out: bool = False,
+                 unavailable: bool = False):
         super().__init__(detail)
         self.detail, self.crashed, self.timed_out = detail, crashed, timed_out
+        self.unavailable = unavailable   # no worker could be started: the file was not looked at
 
 
 @dataclass
@@ -59,11 +66,25 @@ class _Worker:
         self.lock = threading.Lock()
         self.peak_mib = 0.0          # the worker's own peak resident memory, as it last reported
 
-    def _start(self) -> subprocess.Popen:
-        env = {**os.environ, "INDICATORS_READER_MAX_MIB": str(MAX_MIB), "RUST_BACKTRACE": "0"}
-        # stderr discarded: an abort prints a Rust backtrace there, which says nothing to an officer.
-        return subprocess.Popen([sys.executable, str(WORKER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env, close_fds=True)
+    def _start(self) -> subprocess.Popen | None:
+        """A new worker once it says it is ready; None when none can be started here. A ceiling too
+        low for the libraries themselves (a ulimit, a small MAX_MIB) would stop every worker at
+        start: then one without a ceiling of its own, still a separate process, is used."""
+        for ceiling in (MAX_MIB, 0):
+            env = {**os.environ, "INDICATORS_READER_MAX_MIB": str(ceiling), "RUST_BACKTRACE": "0"}
+            try:
+                # stderr discarded: an abort prints a Rust backtrace, which says nothing to an officer.
+                self.proc = subprocess.Popen([sys.executable, str(WORKER)], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                                             close_fds=True)
+                if self._message(time.monotonic() + START_TIMEOUT_S) == READY:
+                    if not ceiling:
+                        _log.warning("sheet reader worker runs without its %d MiB ceiling", MAX_MIB)
+                    return self.proc
+            except (OSError, EOFError, TimeoutError, ValueError):
+                pass
+            self.stop()
+        return None
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -94,7 +115,10 @@ class _Worker:
     def request(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
         with self.lock:
             if self.proc is None or self.proc.poll() is not None:
-                self.proc = self._start()
+                if self._start() is None:
+                    # Never read in this process instead: one hostile file would then stop the app.
+                    _log.error("sheet reader worker could not start (%s)", WORKER)
+                    raise ReaderFailed("worker unavailable", unavailable=True)
             deadline = time.monotonic() + TIMEOUT_S
             try:
                 head = json.dumps({"names": names}).encode()

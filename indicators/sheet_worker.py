@@ -7,6 +7,7 @@ capped (RLIMIT_AS, from $INDICATORS_READER_MAX_MIB): a workbook that makes the r
 makes the allocation fail, and Rust then aborts this process only.
 
 Protocol on stdin/stdout, every message a little-endian u64 length and that many bytes:
+  at start: "ready", once the libraries are loaded
   request : JSON {"names": [sheet, ...]}, then the workbook bytes
   response: JSON {"fatal": null | str, "sheets": [{"name", "ok", "error", "columns"}], "peak_mib"},
             then one Arrow IPC stream per sheet that is ok, in order
@@ -20,6 +21,7 @@ import struct
 import sys
 
 _LEN = struct.Struct("<Q")
+READY = b"ready"
 
 
 def _read_exact(stream, n: int) -> bytes:
@@ -82,10 +84,15 @@ def _parse(names: list[str], data: bytes) -> tuple[dict, list[bytes]]:
 def main() -> int:
     limit = int(os.environ.get("INDICATORS_READER_MAX_MIB", "0")) * 1024 * 1024
     if limit:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        # Never above a ceiling the app itself runs under (ulimit -v): that would be refused.
+        cap = min([limit] + [x for x in (soft, hard) if x != resource.RLIM_INFINITY])
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
     import fastexcel  # noqa: F401 — loaded before the first request, not during it
     import pyarrow  # noqa: F401
     inp, out = sys.stdin.buffer, sys.stdout.buffer
+    _send(out, READY)   # the app waits for this before its first request
+    out.flush()
     while True:
         try:
             header = json.loads(_receive(inp))

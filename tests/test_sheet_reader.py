@@ -44,17 +44,35 @@ def test_a_lone_far_cell_is_refused_by_name_and_the_next_file_still_reads():
     assert read.rows["value"].tolist() == ["95.5"]
 
 
-def test_a_reader_that_needs_more_memory_than_its_ceiling_is_stopped(monkeypatch):
-    """A1 + XFD3000 would make the reader take ~1.5 GB: under a 1 GB ceiling it is refused."""
-    sheet_reader.stop_worker()
-    monkeypatch.setattr(sheet_reader, "MAX_MIB", 1024)
-    try:
-        with pytest.raises(UnsafeFile, match="quá nhiều bộ nhớ"):
-            _read(_book({"XFD3000": 1}))
-    finally:
-        sheet_reader.stop_worker()   # the next test gets a worker with the usual ceiling
-    monkeypatch.undo()
+def test_a_reader_that_needs_more_memory_than_its_ceiling_is_stopped():
+    """A1 + XFD12000: a grid of ~6 GB, which the machine could grant; the worker's ceiling does not."""
+    with pytest.raises(UnsafeFile, match="quá nhiều bộ nhớ"):
+        _read(_book({"XFD12000": 1}))
     assert len(_read(_book({"J20": 1})).rows) == 1
+
+
+def test_a_ceiling_too_low_to_start_with_still_reads_in_a_worker(monkeypatch):
+    """100 MiB cannot even hold the libraries: the worker starts without it, still apart."""
+    sheet_reader.stop_worker()
+    monkeypatch.setattr(sheet_reader, "MAX_MIB", 100)
+    try:
+        assert _read(_book({})).rows["value"].tolist() == ["95.5"]
+        assert sheet_reader._WORKER.proc.pid != os.getpid()
+        with pytest.raises(UnsafeFile):
+            _read(_book({"XFD1048576": 1}))   # still the worker that stops, not this process
+    finally:
+        sheet_reader.stop_worker()
+
+
+def test_no_worker_means_no_reading_here(monkeypatch):
+    sheet_reader.stop_worker()
+    monkeypatch.setattr(sheet_reader, "WORKER", sheet_reader.WORKER.with_name("no_such_worker.py"))
+    try:
+        with pytest.raises(UnsafeFile, match="không khởi động được"):
+            _read(_book({"XFD1048576": 1}))
+    finally:
+        monkeypatch.undo()
+        sheet_reader.stop_worker()
 
 
 def test_a_refused_file_changes_nothing_and_the_import_goes_on(con):  # noqa: F811
