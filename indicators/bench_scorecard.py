@@ -170,7 +170,8 @@ def bench_scorecard(db_path: str | Path | None = None, repeats: int = 5) -> dict
     path = Path(db_path) if db_path else SYNTHETIC_DB
     if not path.exists():
         build_synthetic(path)
-    con = duckdb.connect(str(path), read_only=True)
+    from .store import connect
+    con = connect(path, read_only=True)   # a held file is a StoreError: one sentence, exit 3
     try:
         frames = pull_frames(con)
         return {

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import duckdb
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
 
 from .sql import query
@@ -33,10 +33,13 @@ COLUMNS = [
 
 
 def escape_cell(value):
-    """A text value made safe for Excel: "=1+1" -> "'=1+1"; other values unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_START):
-        return "'" + value
-    return value
+    """A text value made safe for Excel: "=1+1" -> "'=1+1"; control characters that an .xlsx
+    cannot hold (BEL, ESC …, as a note may carry) shown as "�" instead of breaking the whole
+    file; other values unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return "'" + value if value.startswith(DANGEROUS_START) else value
 
 
 def current_values(con: duckdb.DuckDBPyConnection, locality_code: str) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from store.connect before any of this runs.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -192,6 +193,14 @@ def already_message(found: dict) -> str:
             f"bởi {found['user_name']}, lúc {when}); không có thay đổi nào.")
 
 
+def clean_file_name(name: str) -> str:
+    """The uploaded file's name as recorded and shown: its last path part, control characters as
+    "_", at most 200 characters (the browser sends whatever the officer's system had)."""
+    name = re.split(r"[\\/]", str(name))[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "_", name).strip() or "tệp không tên.xlsx"
+    return name if len(name) <= 200 else name[:190] + "…" + name[-9:]
+
+
 def no_change_message(file_name: str, n_unchanged: int) -> str:
     return (f"Không có gì thay đổi: cả {fmt.number(n_unchanged, 0)} giá trị trong tệp “{file_name}” đều đã có sẵn "
             "với đúng giá trị này; không tạo lần nhập mới.")
@@ -206,6 +215,7 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     """
     cur = con.cursor()
     account = auth.require_role(cur, user_name, "officer", ACTION)
+    file_name = clean_file_name(file_name)
     info = xlsx_safety.check_xlsx(data, file_name)
     read = excel_in.read_workbook(data, info)
     catalogue = load_catalogue(cur)
@@ -343,6 +353,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, user_name: str
                 confirm_warnings: bool = False, today: date | None = None) -> tuple[Preview, CommitResult | None]:
     """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does)."""
     path = Path(path)
+    xlsx_safety.check_size(path.stat().st_size, path.name)   # before reading a 700 MB file into memory
     pv = preview(con, path.read_bytes(), path.name, user_name, today=today)
     if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
             or pv.validation.rows.empty or not pv.has_changes:

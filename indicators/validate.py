@@ -37,6 +37,7 @@ ERROR, WARNING = "error", "warning"
 PERCENT_KINDS = ("percent", "percent_change")
 RATIO_SCALE = {"percent": 100.0, "per_1000": 1000.0, "per_10000": 10000.0}
 OUTLIER_Z = 3.5
+MAX_NOTE_CHARS = 1000
 FIELD_LABELS = {"locality_code": "Mã địa phương", "indicator_code": "Mã chỉ tiêu", "period": "Kỳ báo cáo",
                 "value": "Giá trị", "numerator": "Tử số", "denominator": "Mẫu số", "note": "Nguồn / ghi chú",
                 "province_code": "Mã tỉnh"}
@@ -384,6 +385,13 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         col.add(i, "value", "ratio_mismatch", f"giá trị {_num(value[i])} khác tử số/mẫu số "
                 f"({_num(num[i])}/{_num(den[i])} × {_num(scale[i])} = {_num(computed[i])}); hãy kiểm tra lại.",
                 WARNING)
+
+    # --- notes: free text, but not a document ---------------------------------------------------
+    note_length = pc.fill_null(pc.utf8_length(raw["note"]), 0).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(note_length > MAX_NOTE_CHARS):
+        col.add(i, "note", "note_too_long", f"ghi chú dài {fmt.number(int(note_length[i]), 0)} ký tự; tối đa "
+                f"{fmt.number(MAX_NOTE_CHARS, 0)} ký tự (ghi nguồn số liệu ngắn gọn, tài liệu dài hãy gửi riêng).",
+                value=col.text("note", i)[:60] + "…")
 
     # --- duplicates within the file ------------------------------------------------------------
     keys = pd.DataFrame({"l": locs, "c": codes, "p": periods})

@@ -254,11 +254,16 @@ def _percent_styles(styles_root) -> set[int]:
     return out
 
 
+def check_size(n_bytes: int, file_name: str) -> None:
+    """Refuse a file over MAX_FILE_BYTES (also before reading one from disk)."""
+    if n_bytes > MAX_FILE_BYTES:
+        raise _refuse(file_name, f"dung lượng {_mib(n_bytes)} vượt giới hạn {_mib(MAX_FILE_BYTES)}. "
+                                 "Hãy chia số liệu thành nhiều tệp nhỏ hơn.")
+
+
 def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
     """Refuse anything but a plain, macro-free, unencrypted .xlsx within the limits (see module doc)."""
-    if len(data) > MAX_FILE_BYTES:
-        raise _refuse(file_name, f"dung lượng {_mib(len(data))} vượt giới hạn {_mib(MAX_FILE_BYTES)}. "
-                                 "Hãy chia số liệu thành nhiều tệp nhỏ hơn.")
+    check_size(len(data), file_name)
     if not data:
         raise _refuse(file_name, "tệp rỗng.")
     _check_signature(data, file_name)

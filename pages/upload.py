@@ -6,6 +6,7 @@ names, notes, messages that quote cells) is shown only through st.dataframe or u
 from __future__ import annotations
 
 import io
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -96,6 +97,10 @@ if uploaded is not None:
             st.error(ui.safe(str(exc)))
         except PermissionDenied as exc:
             st.error(ui.safe(str(exc)))
+        except Exception:   # noqa: BLE001 — never a traceback on the page; preview writes nothing
+            logging.getLogger(__name__).exception("preview of %r failed", uploaded.name)
+            st.error(f"Không xử lý được tệp “{ui.safe(uploaded.name)}” do một lỗi của hệ thống (đã được ghi lại "
+                     "để khắc phục). Không có gì được ghi vào cơ sở dữ liệu. Hãy thử lại hoặc báo quản trị hệ thống.")
     if pv is not None:
         cols = st.columns(5)
         for col, (label, n) in zip(cols, [("Dòng số liệu", pv.n_rows), ("Mới", pv.n_new), ("Thay đổi", pv.n_changed),

@@ -15,6 +15,7 @@ from tests.test_import import con, workbook  # noqa: F401  (fixture)
     ("=1+1", "'=1+1"), ("+84 912", "'+84 912"), ("-5 xã", "'-5 xã"), ("@SUM(A1)", "'@SUM(A1)"),
     ("\tx", "'\tx"), ("\rx", "'\rx"), ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
     ("bình thường", "bình thường"), ("95%", "95%"), (" =ok", " =ok"), (95.5, 95.5), (-3.0, -3.0), (None, None),
+    ("a\x07b", "a\ufffdb"), ("\x1b=1", "\ufffd=1"), ("hai\ndòng", "hai\ndòng"),
 ])
 def test_escape_cell(raw, expected):
     assert export.escape_cell(raw) == expected
@@ -97,3 +98,17 @@ def test_table_download_with_missing_integers():
     from indicators.export import table_bytes
     frame = pd.DataFrame({"Hạng": pd.array([1, None], dtype="Int64"), "Tên": ["a", "b"]})
     assert table_bytes(frame, "xlsx") and table_bytes(frame, "csv").decode("utf-8-sig").splitlines()[2] == ",b"
+
+
+def test_a_note_with_control_characters_does_not_break_the_excel_files(con):
+    """A note carried BEL and ESC (stored as sent); the .xlsx exports still open, the characters
+    shown as �, and the file name in the audit download likewise."""
+    up = con.execute("insert into upload (file_name, sha256, user_name) values ('x\x1b.xlsx', 'y', 'canbo-lc') "
+                     "returning upload_id").fetchone()[0]
+    con.execute("insert into observation values ('12', 'bhyt_coverage', '2026-01', 2026, 95, null, null, $n, $u)",
+                {"n": "chuông\x07 và ESC\x1b", "u": up})
+    ws = load_workbook(io.BytesIO(export.to_bytes(export.current_values(con, "12"), "xlsx")))["Số liệu"]
+    assert "chuông\ufffd và ESC\ufffd" in [c.value for c in ws["J"]]
+    recent = importer.recent_uploads(con, 5)
+    table = load_workbook(io.BytesIO(export.table_bytes(recent, "xlsx"))).active
+    assert "x\ufffd.xlsx" in [c.value for row in table.iter_rows() for c in row]

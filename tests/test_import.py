@@ -186,6 +186,17 @@ def test_the_same_figures_saved_again_make_no_empty_upload(con, seeded_db, tmp_p
     assert out["committed"] is False and out["upload_id"] is None and "Không có gì thay đổi" in out["message"]
 
 
+@pytest.mark.parametrize("sent,recorded", [
+    ("bao\x1bcao.xlsx", "bao_cao.xlsx"), ("C:\\Users\\canbo\\bao cao.xlsx", "bao cao.xlsx"),
+    ("../../etc/x.xlsx", "x.xlsx"), ("a" * 300 + ".xlsx", "a" * 190 + "…" + "aaaa.xlsx"),
+])
+def test_the_file_name_is_recorded_clean(con, sent, recorded):
+    pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026-Q1", 95.5]]), sent, "canbo-lc")
+    assert pv.file_name == recorded
+    importer.commit(con, pv, "canbo-lc")
+    assert con.execute("select file_name from upload order by upload_id desc limit 1").fetchone()[0] == recorded
+
+
 def test_errors_block_the_whole_file_and_nothing_changes(con):
     data = workbook([["12", "bhyt_coverage", "2025", 96], ["12", "bhyt_coverage", "2025", 97],
                      ["12", "bhyt_coverage", "2024", 120]])

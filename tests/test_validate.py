@@ -107,6 +107,14 @@ def test_a_commune_column_beside_a_province_column():
     assert "“03640”" in v.errors[0].message and "thuộc tỉnh “12”" in v.errors[0].message
 
 
+def test_a_note_longer_than_a_source_line_is_an_error():
+    v = check(rows(("12", "bhyt_coverage", "2025", "95", None, None, "x" * 1001),
+                   ("12", "bhyt_coverage", "2024", "95", None, None, "Báo cáo BHXH tỉnh, quý IV")))
+    assert [(p.code, p.row, p.column) for p in v.errors] == [("note_too_long", 2, "G (Ghi chú)")]
+    assert "1.001 ký tự" in v.errors[0].message and len(v.errors[0].value) < 100
+    assert v.rows["note"].tolist() == ["Báo cáo BHXH tỉnh, quý IV"]
+
+
 def test_duplicates_within_the_file_point_at_the_first_row():
     v = check(rows(("12", "bhyt_coverage", "2025", "95"), ("12", "bhyt_coverage", "2025", "96"),
                    ("12", "bhyt_coverage", "2026", "96"), ("12", "bhyt_coverage", "2025", "97")))
