@@ -304,6 +304,16 @@ class WorkbookRows:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[tuple[str, str, str]] = field(default_factory=list)
     sheets_read: list[str] = field(default_factory=list)
+    sheets_skipped: list[str] = field(default_factory=list)   # text only, no header: nothing to import
+
+
+_NUMBER_RE2 = r"^\s*[-+]?\d+(?:[.,]\d+)*\s*%?\s*$"
+
+
+def _holds_numbers(table) -> bool:
+    """Whether any cell of the sheet is a number (a header-less sheet of figures, not of notes)."""
+    return any(pc.any(pc.fill_null(pc.match_substring_regex(column, _NUMBER_RE2), False)).as_py()
+               for column in table.columns)
 
 
 def _find_header(head: list[list[str | None]]) -> tuple[int, dict[str, int], dict[int, str]] | None:
@@ -460,7 +470,10 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         head = [list(r.values()) for r in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
         found = _find_header(head)
         if found is None:
-            out.notes.append((sheet.name, "no_header", ""))
+            if _holds_numbers(table):   # figures without a header: the officer must know they are not read
+                out.notes.append((sheet.name, "no_header", ""))
+            else:                       # notes, a signature block: nothing to import
+                out.sheets_skipped.append(sheet.name)
             continue
         header_at, fields, texts = found
         missing = [f for f in REQUIRED_FIELDS if f not in fields]

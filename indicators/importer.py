@@ -51,6 +51,7 @@ class Preview:
     validation: Validation
     diff: pa.Table                          # clean rows + old_value + change (new/changed/unchanged)
     already_committed: dict | None = None   # the committed upload with the same SHA-256, if any
+    sheets_skipped: list[str] = field(default_factory=list)   # text-only sheets with no header
     data_version: tuple = ()                # the store's uploads as of the preview (see _data_version)
 
     @property
@@ -114,6 +115,7 @@ class Preview:
         """Counts and every problem, as the CLI's JSON prints them."""
         return {
             "file_name": self.file_name, "sha256": self.sha256, "sheets": self.sheets,
+            "sheets_skipped": self.sheets_skipped,
             "n_rows": self.n_rows, "n_new": self.n_new, "n_changed": self.n_changed,
             "n_unchanged": self.n_unchanged, "n_rejected": self.n_rejected,
             "n_errors": len(self.errors), "n_warnings": len(self.warnings),
@@ -225,7 +227,8 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     checked = validate(read, catalogue, writable, history, today or date.today())
     version = _data_version(cur)
     return Preview(file_name=file_name, sha256=sha256_of(data), size_bytes=len(data), user_name=user_name,
-                   sheets=read.sheets_read, validation=checked, diff=_diff(cur, checked.rows),
+                   sheets=read.sheets_read, sheets_skipped=read.sheets_skipped, validation=checked,
+                   diff=_diff(cur, checked.rows),
                    already_committed=_already(cur, sha256_of(data)), data_version=version)
 
 

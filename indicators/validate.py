@@ -376,6 +376,12 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         hint = (f" Dấu chấm trong “{typed}” được hiểu là dấu phân cách hàng nghìn; nếu đây là số thập phân, "
                 "hãy dùng dấu phẩy (vd. 28,123).") if typed is not None and value_cells[i] not in ("n", "pct") \
             and reads_as_thousands(typed) else ""
+        if fill[i]:   # no value typed: it was computed from the numerator and denominator
+            col.add(i, "numerator", "out_of_range", f"giá trị tính từ tử số/mẫu số ({_num(num[i])}/{_num(den[i])} "
+                    f"× {_num(scale[i])} = {_num(value[i])}) nằm ngoài khoảng hợp lệ của chỉ tiêu "
+                    f"“{names[codes[i]]}”, cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}); hãy kiểm tra "
+                    "tử số và mẫu số (có thể bị đảo chỗ).", value=f"{_num(num[i])}/{_num(den[i])}")
+            continue
         col.add(i, "value", "out_of_range", f"giá trị {_num(value[i])} nằm ngoài khoảng hợp lệ của chỉ tiêu "
                 f"“{names[codes[i]]}”; cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}).{hint}")
     tol = np.maximum(10.0 ** -decimals, 0.01 * np.abs(computed))

@@ -107,7 +107,9 @@ if uploaded is not None:
                                            ("Không đổi", pv.n_unchanged), ("Bị từ chối", pv.n_rejected)]):
             col.metric(label, fmt.number(n, 0), border=True)
         if pv.sheets:
-            st.caption("Đã đọc các trang: " + ", ".join(f"“{ui.safe(s)}”" for s in pv.sheets))
+            st.caption("Đã đọc các trang: " + ", ".join(f"“{ui.safe(s)}”" for s in pv.sheets)
+                       + (". Bỏ qua (chỉ có chữ, không có số liệu): " + ", ".join(f"“{ui.safe(s)}”"
+                          for s in pv.sheets_skipped) if pv.sheets_skipped else ""))
         if pv.errors:
             st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
                      "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại.")

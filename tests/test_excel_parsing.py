@@ -203,6 +203,7 @@ def test_reads_every_data_sheet_but_the_templates_own_and_reports_a_sheet_withou
         "Lai Châu": [head, ["12", "bhyt_coverage", "2025", 95]],
         "Hà Nội": [["Tiêu đề"], head, ["01", "bhyt_coverage", "2025", 94]],
         "Ghi chép": [["chỉ là ghi chú"], ["không có tiêu đề"]],
+        "Số rời": [["Bảng tự làm"], ["Lai Châu", 95.5], ["Hà Nội", "94,2"]],
         "Hướng dẫn": [head, ["12", "bhyt_coverage", "2024", 1]],
         "_phien_ban": [["template_version", "1"]],
     })
@@ -210,7 +211,8 @@ def test_reads_every_data_sheet_but_the_templates_own_and_reports_a_sheet_withou
     assert read.sheets_read == ["Lai Châu", "Hà Nội"]
     assert read.rows["sheet"].tolist() == ["Lai Châu", "Hà Nội"]
     assert read.rows["row"].tolist() == [2, 3]
-    assert ("Ghi chép", "no_header", "") in read.notes
+    assert read.notes == [("Số rời", "no_header", "")]   # figures that will not be read: say so
+    assert read.sheets_skipped == ["Ghi chép"]           # only words: nothing to import, no warning
 
 
 def test_a_hidden_sheet_with_data_is_read_and_noted():

@@ -107,6 +107,12 @@ def test_a_commune_column_beside_a_province_column():
     assert "“03640”" in v.errors[0].message and "thuộc tỉnh “12”" in v.errors[0].message
 
 
+def test_a_computed_value_out_of_range_points_at_the_numerator():
+    v = check(rows(("12", "bhyt_coverage", "2025", None, "1.200", "1.000")))   # swapped: 120%
+    assert [(p.code, p.column, p.value) for p in v.errors] == [("out_of_range", "E (Tử số)", "1.200/1.000")]
+    assert "= 120" in v.errors[0].message and "đảo chỗ" in v.errors[0].message
+
+
 def test_a_note_longer_than_a_source_line_is_an_error():
     v = check(rows(("12", "bhyt_coverage", "2025", "95", None, None, "x" * 1001),
                    ("12", "bhyt_coverage", "2024", "95", None, None, "Báo cáo BHXH tỉnh, quý IV")))
