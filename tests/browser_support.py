@@ -52,7 +52,7 @@ def server(app_db, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {**os.environ, "INDICATORS_DB": str(app_db), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
+    cmd = [sys.executable, "-m", "indicators.serve",   # what `make run` starts
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
@@ -95,23 +95,8 @@ def browser(chromium):
             b.close()
 
 
-@pytest.fixture(scope="module")
-def warmed(server, browser):
-    """Open the app once before the tests: the first session after a server start shows
-    Streamlit's "Page not found" dialog for a deep link (the page registry is still empty),
-    which a person would close and a test should not trip over."""
-    base, _ = server
-    context = browser.new_context()
-    pg = context.new_page()
-    pg.goto(base)
-    pg.wait_for_selector("[data-testid='stMain']", timeout=TIMEOUT_MS)
-    pg.wait_for_selector(SCRIPT_DONE, timeout=TIMEOUT_MS)
-    context.close()
-    return server
-
-
 @pytest.fixture
-def page(browser, warmed):
+def page(browser, server):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()

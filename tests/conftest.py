@@ -49,4 +49,4 @@ def chromium() -> str:
 
 
 # The real-browser fixtures (server, browser, page) live in their own module.
-from tests.browser_support import app_db, browser, page, server, warmed  # noqa: E402,F401
+from tests.browser_support import app_db, browser, page, server  # noqa: E402,F401
