@@ -80,7 +80,7 @@ def _ensure_operator(con, actor: str) -> None:
 
 
 def _status_table(rows: list[dict]) -> str:
-    head = ["Chỉ tiêu", "Cơ sở", "Mục tiêu", "Mới nhất", "Dự báo", "Trạng thái"]
+    head = ["Chỉ tiêu", "Cơ sở", "Mục tiêu", "Mới nhất", "Dự báo", "Trạng thái", "Kế hoạch"]
     lines = []
     for r in rows:
         d = r["decimals"]
@@ -88,7 +88,8 @@ def _status_table(rows: list[dict]) -> str:
         target = fmt.target(r["target_comparator"], r["target_value"], r["unit"], d, r["value_kind"], r["target_text"])
         latest = f"{fmt.value(r['latest_value'], r['unit'], d, r['value_kind'])} ({r['latest_period']})" if r["latest_value"] is not None else "–"
         lines.append([r["indicator_code"], base, f"{target} ({r['target_year']})", latest,
-                      fmt.value(r["projected_value"], r["unit"], d, r["value_kind"]), r["status_label"]])
+                      fmt.value(r["projected_value"], r["unit"], d, r["value_kind"]), r["status_label"],
+                      fmt.plan_number(r.get("plan_number"))])   # two plans may set the same indicator
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
     out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)) for row in [head, *lines]]
     return "\n".join(out)

@@ -74,3 +74,12 @@ def test_unknown_locality_is_refused_in_vietnamese(seeded_db):
     out = run_cli("status", "--locality", "1", db=seeded_db)
     assert out.returncode != 0
     assert "Không có địa phương mã '1'" in out.stderr and "01" in out.stderr
+
+
+def test_table_tells_apart_two_plans_setting_one_indicator(seeded_db):
+    """Hà Nội's BHYT coverage: > 95% in 239/KH-UBND and 100% in 71/KH-UBND, one line each."""
+    out = run_cli("status", "--locality", "01", db=seeded_db)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("bhyt_coverage")]
+    assert len(lines) == 2
+    assert "> 95%" in lines[0] and lines[0].rstrip().endswith("239/KH-UBND")
+    assert "đạt 100%" in lines[1] and lines[1].rstrip().endswith("71/KH-UBND")
