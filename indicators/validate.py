@@ -345,7 +345,7 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
                 f"kỳ báo cáo “{col.text('period', i)}” không hợp lệ"
             col.add(i, "period", code or "bad_period", f"{what}; cần {expected or PERIOD_EXPECTED}.")
         else:
-            col.add(i, "period", "future_period", f"kỳ “{p}” còn ở tương lai (hôm nay là "
+            col.add(i, "period", "future_period", f"kỳ {fmt.period(p)} còn ở tương lai (hôm nay là "
                     f"{today.strftime('%d/%m/%Y')}); chỉ nhập số liệu của kỳ đã qua hoặc đang diễn ra.")
 
     # --- numbers -------------------------------------------------------------------------------

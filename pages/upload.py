@@ -50,6 +50,28 @@ def problems_table(problems: list) -> pd.DataFrame:
                           else p.message} for p in problems])
 
 
+SHOWN_PROBLEMS = 30   # listed in full on the page; all of them in the table and the download
+
+
+def show_problems(problems: list, kind: str, key: str) -> None:
+    """Every problem where an officer can read it whole: the first ones as sentences (a table
+    would cut them off), then all of them as a sortable table and as an Excel file to fix from."""
+    for p in problems[:SHOWN_PROBLEMS]:
+        where = ", ".join(x for x in (f"trang “{p.sheet}”" if p.sheet else "", f"dòng {p.row}" if p.row else "",
+                                      f"cột {p.column}" if p.column else "") if x)
+        text = p.message.split(": ", 1)[-1] if p.message.startswith("Trang “") else p.message
+        st.markdown(f"- **{ui.safe(where[:1].upper() + where[1:] if where else 'Tệp')}**: {ui.safe(text)}")
+    more = len(problems) - SHOWN_PROBLEMS
+    table = problems_table(problems)
+    with st.expander(f"Bảng đầy đủ: {fmt.number(len(problems), 0)} {kind}"
+                     + (f" (còn {fmt.number(more, 0)} {kind} chưa liệt kê ở trên)" if more > 0 else "")):
+        st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=PROBLEM_COLUMNS)
+    st.download_button(f"Tải danh sách {kind} (.xlsx)", data=lambda: export.table_bytes(table, "xlsx", kind.title()),
+                       file_name=f"{'loi' if kind == 'lỗi' else 'canh_bao'}_{uploaded.name.rsplit('.', 1)[0]}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore", key=key + "_download")
+
+
 PROBLEM_COLUMNS = {"Trang": st.column_config.TextColumn(width="small"),
                    "Dòng": st.column_config.NumberColumn(width="small"),
                    "Cột": st.column_config.TextColumn(width="small"),
@@ -113,8 +135,7 @@ if uploaded is not None:
         if pv.errors:
             st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
                      "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại.")
-            st.dataframe(problems_table(pv.errors), hide_index=True, width="stretch", key="upload_errors",
-                         column_config=PROBLEM_COLUMNS)
+            show_problems(pv.errors, "lỗi", "upload_errors")
         if pv.n_changed:
             st.markdown("**Giá trị sẽ thay đổi (cũ → mới)**")
             ch = pv.changes
@@ -126,8 +147,7 @@ if uploaded is not None:
         confirmed = True
         if pv.warnings:
             st.warning(f"Có {fmt.number(len(pv.warnings), 0)} cảnh báo: hãy kiểm tra các giá trị dưới đây.")
-            st.dataframe(problems_table(pv.warnings), hide_index=True, width="stretch", key="upload_warnings",
-                         column_config=PROBLEM_COLUMNS)
+            show_problems(pv.warnings, "cảnh báo", "upload_warnings")
             confirmed = st.checkbox("Tôi đã kiểm tra và xác nhận các cảnh báo", key="upload_confirm")
         if pv.already_committed:
             st.info(ui.safe(importer.already_message(pv.already_committed)))

@@ -93,6 +93,21 @@ def test_errors_are_listed_and_block_the_import(officer):
                                                                 ["Số liệu", 5, "G (Giá trị)"]]
     assert "từ 0 đến 100" in errors["Nội dung"][1]
     assert at.button(key="upload_commit").disabled
+    # Read whole, not cut off by a table cell: each error as a sentence naming where it is.
+    listed = [m.value for m in at.markdown if m.value.startswith("- **Trang")]
+    assert len(listed) == 2
+    assert listed[1].startswith("- **Trang “Số liệu”, dòng 5, cột G \\(Giá trị\\)**: ")
+    assert "từ 0 đến 100" in listed[1]
+    assert [b.label for b in at.get("download_button") if "danh sách lỗi" in b.label] == ["Tải danh sách lỗi (.xlsx)"]
+
+
+def test_a_long_list_of_errors_shows_the_first_ones_and_keeps_all(officer):
+    at = open_page("canbo_lc")
+    upload(at, "nhieu_loi.xlsx", workbook([["12", "bhyt_coverage", str(y), 120] for y in range(2000, 2026)]
+                                          + [["12", "life_expectancy", str(y), 500] for y in range(2000, 2026)]))
+    assert len([m for m in at.markdown if m.value.startswith("- **Trang")]) == 30
+    assert len(table(at, "Nội dung")) == 52
+    assert any("52 lỗi" in e.label and "còn 22 lỗi" in e.label for e in at.expander)
 
 
 def test_warnings_need_the_checkbox(officer):
