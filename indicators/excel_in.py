@@ -18,7 +18,7 @@ import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,8 @@ HEADERS = {
              "source", "source note", "note source", "comment", "comments"],
 }
 _HEADER_FIELD = {h: f for f, names in HEADERS.items() for h in names}
+# A code column headed like these holds communes only: a number cell 4 there is 00004, not 04.
+COMMUNE_HEADERS = {"ma xa", "ma xa phuong", "ma phuong xa", "ma xa phuong thi tran", "commune code"}
 
 
 class CellError(ValueError):
@@ -113,7 +115,8 @@ _PERIOD_FORMS = [
     ("year_quarter", re.compile(r"(\d{4})\s*[-/ ]?\s*(?:q|quy)\s*([1-4]|iv|i{1,3})")),
     ("quarter_year", re.compile(r"(?:q|quy)\s*([1-4]|iv|i{1,3})" + _SEP + r"(\d{4})")),
     ("year_month", re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})")),
-    ("month_year", re.compile(r"(?:thang|t)?\s*(\d{1,2})" + _SEP + r"(\d{4})")),
+    # a separator is required: "46082" (a date serial) is not month 4 of year 6082
+    ("month_year", re.compile(r"(?:thang|t)?\s*(\d{1,2})" + r"\s*(?:[-/.,:]|\s|nam)+\s*" + r"(\d{4})")),
     ("iso_date", re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")),
     ("dmy_date", re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")),
 ]
@@ -157,6 +160,12 @@ def parse_period(raw: object) -> str:
         if not 1 <= sub[1] <= 12:
             raise CellError("bad_period", "tháng từ 1 đến 12, " + PERIOD_EXPECTED)
         return f"{year}-{sub[1]:02d}"
+    serial = re.fullmatch(r"(\d{5})(?:\.\d+)?", s)
+    if serial and 36526 <= int(serial.group(1)) <= 73050:   # 01/01/2000 … 31/12/2099 as Excel stores dates
+        day = date(1899, 12, 30) + timedelta(days=int(serial.group(1)))
+        raise CellError("bad_period", f"{PERIOD_EXPECTED}; ô này có vẻ là một ngày tháng mà Excel lưu dạng số "
+                        f"({serial.group(1)} là ngày {day.strftime('%d/%m/%Y')}): hãy ghi kỳ bằng chữ, vd. "
+                        f"“Tháng {day.month}/{day.year}”")
     raise CellError("bad_period", PERIOD_EXPECTED)
 
 
@@ -304,7 +313,10 @@ class WorkbookRows:
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     notes: list[tuple[str, str, str]] = field(default_factory=list)
     sheets_read: list[str] = field(default_factory=list)
-    sheets_skipped: list[str] = field(default_factory=list)   # text only, no header: nothing to import
+    # (sheet, reason) of sheets not read: 'template' (the template's own), 'text_only' (words, no
+    # header: notes, a signature block)
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
+    commune_sheets: set[str] = field(default_factory=set)     # whose code column is headed "Mã xã"
 
 
 _NUMBER_RE2 = r"^\s*[-+]?\d+(?:[.,]\d+)*\s*%?\s*$"
@@ -329,6 +341,9 @@ def _find_header(head: list[list[str | None]]) -> tuple[int, dict[str, int], dic
             if f and f not in found:
                 found[f] = j
                 texts[j] = str(cell).strip()
+            elif f:   # a second column for the same field: which one is meant is not ours to guess
+                texts[j] = str(cell).strip()
+                found.setdefault(f"{f}#{j}", j)
         if "province_code" in found and "locality_code" not in found:
             found["locality_code"] = found.pop("province_code")   # a province's sheet: Mã tỉnh is the code
         score = sum(f in found for f in REQUIRED_FIELDS)
@@ -337,7 +352,10 @@ def _find_header(head: list[list[str | None]]) -> tuple[int, dict[str, int], dic
     return None if best is None else best[1:]
 
 
-_CELL_TAG = r'<(?:\w+:)?c r="({letters})(\d+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)'
+# A cell's inner XML may not run past the next <c> or </c>: with a lazy ".*?" a file full of
+# unclosed <c> fragments made every failed match scan to the end of the sheet (quadratic: a 7 KB
+# file held the app for minutes).
+_CELL_TAG = r'<(?:\w+:)?c r="({letters})(\d+)"([^>]*?)(?:/>|>((?:[^<]|<(?!/?(?:\w+:)?c[\s>/]))*)</(?:\w+:)?c>)'
 _T_ATTR = re.compile(rb'\bt="(\w+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
 _HAS_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>")
@@ -386,6 +404,18 @@ def _column(parts: list, name: str) -> pd.Series:
         return pd.Series(list(itertools.chain.from_iterable(parts)), dtype=object)
     arr = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
     return pd.Series(pd.arrays.ArrowExtensionArray(arr))
+
+
+def _merged_over(ref: str, value_letters: list[str], first_data_row: int) -> str:
+    """The value column letters a merged range spans over two or more data rows ('' if none): in a
+    merge only the top cell holds the figure, the rows under it read as blank."""
+    m = re.fullmatch(r"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)", ref)
+    if not m:
+        return ""
+    c1, r1, c2, r2 = column_number(m.group(1)), int(m.group(2)), column_number(m.group(3)), int(m.group(4))
+    if max(r2, first_data_row) - max(r1, first_data_row) < 1:
+        return ""
+    return ",".join(c for c in value_letters if c1 <= column_number(c) <= c2)
 
 
 def _first_line(exc: object) -> str:
@@ -451,16 +481,21 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
     Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
     """
     wanted = [sheet for sheet in info.sheets if fold(sheet.name) not in SKIPPED_SHEETS]
+    skipped = [(sheet.name, "template") for sheet in info.sheets if fold(sheet.name) in SKIPPED_SHEETS
+               and sheet.state == "visible"]   # the hidden version sheet is not the officer's business
     try:
         tables = read_sheets(data, [sheet.name for sheet in wanted])
     except ReaderFailed as exc:
         raise UnsafeFile(_reader_failed_message(exc, data, info)) from None
-    out = WorkbookRows(rows=pd.DataFrame())
+    out = WorkbookRows(rows=pd.DataFrame(), sheets_skipped=skipped)
     frames = []
     total = 0
     archive = None
     for sheet, read in zip(wanted, tables):
         if read.table is None:   # an unreadable sheet is reported, never silently skipped
+            if re.search(r"alloc|memory", read.error or "", re.IGNORECASE):
+                # the worker's ceiling, met without an abort: the same cause as a crash
+                raise UnsafeFile(_reader_failed_message(ReaderFailed(read.error, crashed=True), data, info))
             out.notes.append((sheet.name, "unreadable_sheet", _first_line(read.error)))
             continue
         table = read.table
@@ -473,14 +508,25 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
             if _holds_numbers(table):   # figures without a header: the officer must know they are not read
                 out.notes.append((sheet.name, "no_header", ""))
             else:                       # notes, a signature block: nothing to import
-                out.sheets_skipped.append(sheet.name)
+                out.sheets_skipped.append((sheet.name, "text_only"))
             continue
         header_at, fields, texts = found
+        doubled = {f: j for f, j in fields.items() if "#" in f}
+        fields = {f: j for f, j in fields.items() if "#" not in f}
         missing = [f for f in REQUIRED_FIELDS if f not in fields]
         out.sheets_read.append(sheet.name)
         out.columns[sheet.name] = {f: f"{column_letter(absolute[j])} ({texts[j]})" for f, j in fields.items()}
+        if "locality_code" in fields and header_key(texts[fields["locality_code"]]) in COMMUNE_HEADERS:
+            out.commune_sheets.add(sheet.name)
         if missing:
             out.notes.append((sheet.name, "missing_column", ",".join(missing)))
+            continue
+        if doubled:
+            for key, j in doubled.items():
+                f = key.split("#")[0]
+                first = fields[f]
+                out.notes.append((sheet.name, "duplicate_column", f"{f}|{column_letter(absolute[first])} "
+                                  f"(“{texts[first]}”)|{column_letter(absolute[j])} (“{texts[j]}”)"))
             continue
         start = header_at + 1
         body = table.slice(start)
@@ -490,7 +536,7 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         nums = [arrays[f] for f in NUMERIC_FIELDS if f in arrays]
         # Vectorised (Arrow): a row counts when any numeric cell holds something. A row with
         # codes but no value is a template row left unfilled: skipped, not an error.
-        filled = pa.array([False] * body.num_rows)
+        filled = pa.array([False] * body.num_rows, pa.bool_())   # typed: an empty list is not null-typed
         for a in nums:
             filled = pc.or_(filled, pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(a), ""), False))
         needs_scan = sheet.has_formulas or sheet.has_errors or bool(info.percent_styles) or any(
@@ -506,6 +552,13 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
             numeric_letters = {letters[f] for f in NUMERIC_FIELDS if f in letters}
             formula_rows = sorted({r for (r, c), k in kinds.items() if k == "formula"
                                    or (k.startswith("error:") and c in numeric_letters)})
+            if formula_rows and formula_rows[-1] > table.num_rows:
+                # The reader ends the sheet at its last cell with a value: rows below it that hold
+                # only formulas without values are still the officer's rows.
+                extra = formula_rows[-1] - table.num_rows
+                arrays = {f: pa.concat_arrays([a, pa.nulls(extra, pa.string())]) for f, a in arrays.items()}
+                excel_rows = pa.array(range(start + 1, formula_rows[-1] + 1), pa.int64())
+                filled = pa.concat_arrays([filled, pa.array([False] * extra, pa.bool_())])
             if formula_rows:
                 filled = pc.or_(filled, pc.is_in(excel_rows, value_set=pa.array(formula_rows, pa.int64())))
         rows_kept = pc.filter(excel_rows, filled)
@@ -515,7 +568,11 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
             raise UnsafeFile(f"Tệp “{info.file_name}” bị từ chối: có hơn {fmt.number(MAX_DATA_ROWS, 0)} "
                              "dòng số liệu. Hãy chia thành nhiều tệp.")
         if k and sheet.state != "visible":
-            out.notes.append((sheet.name, "hidden_sheet", str(k)))   # rows the officer cannot see in Excel
+            out.notes.append((sheet.name, "hidden_sheet", f"{k}|{sheet.state}"))   # rows not seen in Excel
+        for ref in sheet.merged:
+            covered = _merged_over(ref, [letters[f] for f in NUMERIC_FIELDS if f in letters], start + 1)
+            if covered:
+                out.notes.append((sheet.name, "merged_cells", f"{ref}|{covered}"))
         frame: dict[str, object] = {"sheet": pa.array([sheet.name] * k, pa.string()), "row": rows_kept}
         for f in FIELDS:
             frame[f] = pc.filter(arrays[f], filled) if f in arrays else pa.nulls(k, pa.string())

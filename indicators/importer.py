@@ -51,7 +51,7 @@ class Preview:
     validation: Validation
     diff: pa.Table                          # clean rows + old_value + change (new/changed/unchanged)
     already_committed: dict | None = None   # the committed upload with the same SHA-256, if any
-    sheets_skipped: list[str] = field(default_factory=list)   # text-only sheets with no header
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)   # (sheet, 'template'|'text_only')
     data_version: tuple = ()                # the store's uploads as of the preview (see _data_version)
 
     @property
@@ -115,7 +115,7 @@ class Preview:
         """Counts and every problem, as the CLI's JSON prints them."""
         return {
             "file_name": self.file_name, "sha256": self.sha256, "sheets": self.sheets,
-            "sheets_skipped": self.sheets_skipped,
+            "sheets_skipped": [{"sheet": n, "reason": r} for n, r in self.sheets_skipped],
             "n_rows": self.n_rows, "n_new": self.n_new, "n_changed": self.n_changed,
             "n_unchanged": self.n_unchanged, "n_rejected": self.n_rejected,
             "n_errors": len(self.errors), "n_warnings": len(self.warnings),
@@ -175,6 +175,16 @@ def _diff(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pa.Table:
         cur.unregister("import_rows")
 
 
+def _moved_since_preview(before: pa.Table, now: pa.Table) -> int:
+    """Keys whose current value changed between the preview and the commit (another upload)."""
+    key = ["locality_code", "indicator_code", "period"]
+    a = before.select([*key, "old_value"]).to_pandas()
+    b = now.select([*key, "old_value"]).to_pandas()
+    both = a.merge(b, on=key, suffixes=("_then", "_now"))
+    then, now_ = both["old_value_then"], both["old_value_now"]
+    return int(((then != now_) & ~(then.isna() & now_.isna())).sum())
+
+
 def _data_version(cur: duckdb.DuckDBPyConnection) -> tuple:
     """Changes whenever an upload is committed or reverted: a preview's diff is reused at commit
     time only if nothing changed since."""
@@ -199,7 +209,8 @@ def clean_file_name(name: str) -> str:
     """The uploaded file's name as recorded and shown: its last path part, control characters as
     "_", at most 200 characters (the browser sends whatever the officer's system had)."""
     name = re.split(r"[\\/]", str(name))[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "_", name).strip() or "tệp không tên.xlsx"
+    name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
+    name = re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", name).strip() or "tệp không tên.xlsx"  # bidi tricks
     return name if len(name) <= 200 else name[:190] + "…" + name[-9:]
 
 
@@ -221,7 +232,11 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     info = xlsx_safety.check_xlsx(data, file_name)
     read = excel_in.read_workbook(data, info)
     catalogue = load_catalogue(cur)
-    codes = {excel_in.normalise_code(v) for v in read.rows["locality_code"].dropna().unique()}
+    # Every code the file names, in either code column: a blank "Mã xã" is filled in from "Mã tỉnh".
+    codes = {excel_in.normalise_code(v) for column in ("locality_code", "province_code")
+             for v in read.rows[column].dropna().unique()}
+    codes |= {excel_in.normalise_code(v).zfill(5) for v in read.rows["locality_code"].dropna().unique()
+              if excel_in.normalise_code(v).isdigit()}   # "4" under a Mã xã header is 00004
     writable = auth.writable(cur, account, codes & catalogue.localities.keys())
     history = _history(cur, codes)
     checked = validate(read, catalogue, writable, history, today or date.today())
@@ -274,7 +289,9 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
                                     sorted(set(rows["locality_code"])))
             # Compared again inside the transaction if another import landed (or was reverted)
             # since the preview.
-            diff = pv.diff if _data_version(cur) == pv.data_version else _diff(cur, rows)
+            stale = _data_version(cur) != pv.data_version
+            diff = _diff(cur, rows) if stale else pv.diff
+            n_moved = _moved_since_preview(pv.diff, diff) if stale else 0
             # Scope is checked on exactly the rows about to be written. Through `con`, not this
             # transaction's cursor, so the refusal's audit row survives the rollback.
             localities = sorted(set(diff["locality_code"].to_pylist()))
@@ -312,6 +329,9 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
             refresh_overview_cache(con)
     message = (f"Đã nhập lần số {upload_id}: {fmt.number(n_new, 0)} giá trị mới, {fmt.number(n_changed, 0)} "
                f"thay đổi, {fmt.number(n_unchanged, 0)} không đổi.")
+    if n_moved:
+        message += (f" Lưu ý: trong lúc bạn xem trước, {fmt.number(n_moved, 0)} giá trị đã được một lần nhập khác "
+                    "cập nhật; giá trị trong tệp này đã ghi đè lên (lịch sử vẫn giữ giá trị trước đó).")
     return CommitResult(upload_id, n_new, n_changed, n_unchanged, message, False, localities)
 
 

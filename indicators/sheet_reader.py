@@ -67,11 +67,17 @@ class _Worker:
         self.peak_mib = 0.0          # the worker's own peak resident memory, as it last reported
 
     def _start(self) -> subprocess.Popen | None:
-        """A new worker once it says it is ready; None when none can be started here. A ceiling too
-        low for the libraries themselves (a ulimit, a small MAX_MIB) would stop every worker at
-        start: then one without a ceiling of its own, still a separate process, is used."""
-        for ceiling in (MAX_MIB, 0):
+        """A new worker once it says it is ready; None when none can be started here.
+
+        A worker that exits at once is stopped by its own ceiling (a ulimit or a MAX_MIB too low for
+        the libraries): then one without a ceiling of its own, still a separate process, is used. A
+        worker slow to get ready (a loaded machine) gets one more try with its ceiling, never one
+        without it."""
+        ceiling, tries = MAX_MIB, 0
+        while True:
+            tries += 1
             env = {**os.environ, "INDICATORS_READER_MAX_MIB": str(ceiling), "RUST_BACKTRACE": "0"}
+            exited = False
             try:
                 # stderr discarded: an abort prints a Rust backtrace, which says nothing to an officer.
                 self.proc = subprocess.Popen([sys.executable, str(WORKER)], stdin=subprocess.PIPE,
@@ -81,10 +87,15 @@ class _Worker:
                     if not ceiling:
                         _log.warning("sheet reader worker runs without its %d MiB ceiling", MAX_MIB)
                     return self.proc
-            except (OSError, EOFError, TimeoutError, ValueError):
+            except EOFError:
+                exited = True
+            except (OSError, TimeoutError, ValueError):
                 pass
             self.stop()
-        return None
+            if exited and ceiling:
+                ceiling = 0
+            elif tries >= 2 or not ceiling:
+                return None
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -109,32 +120,53 @@ class _Worker:
             left -= len(chunk)
         return b"".join(chunks)
 
+    def _write(self, data: bytes, deadline: float) -> None:
+        """All of `data` to the worker's stdin, or TimeoutError: a worker that stopped reading
+        must not hold the request (and the lock) forever."""
+        fd = self.proc.stdin.fileno()
+        view = memoryview(data)
+        while view:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([], [fd], [], wait)[1]:
+                raise TimeoutError
+            view = view[os.write(fd, view[:1 << 16]):]
+
     def _message(self, deadline: float) -> bytes:
         return self._read(_LEN.unpack(self._read(_LEN.size, deadline))[0], deadline)
 
     def request(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
+        """One file read by the worker. A worker that dies on it is started again and given the
+        file once more (it may have been killed from outside, by the OOM killer say); a file that
+        kills it twice is the file's doing."""
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None:
-                if self._start() is None:
-                    # Never read in this process instead: one hostile file would then stop the app.
-                    _log.error("sheet reader worker could not start (%s)", WORKER)
-                    raise ReaderFailed("worker unavailable", unavailable=True)
-            deadline = time.monotonic() + TIMEOUT_S
-            try:
-                head = json.dumps({"names": names}).encode()
-                self.proc.stdin.write(_LEN.pack(len(head)) + head + _LEN.pack(len(data)))
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-                result = json.loads(self._message(deadline))
-                payloads = [self._message(deadline) for s in result["sheets"] if s["ok"]]
-            except TimeoutError:
-                self.stop()
-                raise ReaderFailed("timeout", crashed=True, timed_out=True) from None
-            except (EOFError, BrokenPipeError, OSError, ValueError):
-                self.stop()
-                raise ReaderFailed("worker died", crashed=True) from None
-            self.peak_mib = float(result.get("peak_mib") or 0.0)
-            return result, payloads
+            for attempt in (1, 2):
+                try:
+                    return self._request_once(data, names)
+                except ReaderFailed as exc:
+                    if exc.timed_out or exc.unavailable or attempt == 2:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _request_once(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
+        if self.proc is None or self.proc.poll() is not None:
+            if self._start() is None:
+                # Never read in this process instead: one hostile file would then stop the app.
+                _log.error("sheet reader worker could not start (%s)", WORKER)
+                raise ReaderFailed("worker unavailable", unavailable=True)
+        deadline = time.monotonic() + TIMEOUT_S
+        try:
+            head = json.dumps({"names": names}).encode()
+            self._write(_LEN.pack(len(head)) + head + _LEN.pack(len(data)) + data, deadline)
+            result = json.loads(self._message(deadline))
+            payloads = [self._message(deadline) for s in result["sheets"] if s["ok"]]
+        except TimeoutError:
+            self.stop()
+            raise ReaderFailed("timeout", crashed=True, timed_out=True) from None
+        except (EOFError, BrokenPipeError, OSError, ValueError):
+            self.stop()
+            raise ReaderFailed("worker died", crashed=True) from None
+        self.peak_mib = float(result.get("peak_mib") or 0.0)
+        return result, payloads
 
 
 _WORKER = _Worker()

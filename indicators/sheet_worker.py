@@ -63,16 +63,43 @@ def _ipc(table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+# Error values of newer Excel versions that the reader does not know and refuses a whole sheet
+# for. Read as #VALUE! here, they come out as blank cells like every error; the app reports each
+# with its real text, which it takes from the sheet XML itself.
+NEWER_ERRORS = (b"#SPILL!", b"#CALC!", b"#GETTING_DATA", b"#FIELD!", b"#BLOCKED!", b"#CONNECT!", b"#BUSY!",
+                b"#UNKNOWN!", b"#PYTHON!", b"#EXTERNAL!")
+
+
+def _older_errors(data: bytes) -> bytes:
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            raw = src.read(info)
+            if info.filename.lower().startswith("xl/worksheets/"):
+                for err in NEWER_ERRORS:
+                    raw = raw.replace(b">" + err + b"<", b">#VALUE!<")
+            dst.writestr(info.filename, raw)
+    return out.getvalue()
+
+
 def _parse(names: list[str], data: bytes) -> tuple[dict, list[bytes]]:
     import fastexcel
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:   # the reader's own refusal: the caller words it for the officer
         return {"fatal": str(exc), "sheets": []}, []
-    sheets, payloads = [], []
+    sheets, payloads, patched = [], [], None
     for name in names:
         try:
-            sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            try:
+                sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            except Exception as exc:
+                if "error value" not in str(exc).lower():
+                    raise
+                patched = patched or fastexcel.read_excel(_older_errors(data))
+                sheet = patched.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
             columns = [c.absolute_index for c in sheet.available_columns()]
             payloads.append(_ipc(sheet.to_arrow()))
             sheets.append({"name": name, "ok": True, "error": None, "columns": columns})

@@ -104,9 +104,26 @@ def _sheet_problems(data: WorkbookRows) -> list[Problem]:
                                "(cần các cột Mã địa phương, Mã chỉ tiêu, Kỳ báo cáo, Giá trị); trang này không được "
                                "đọc. Nếu đây là số liệu, hãy dùng tệp mẫu.", WARNING))
         elif code == "hidden_sheet":
-            out.append(Problem(sheet, None, "", "", code, f"{where} đang bị ẩn trong Excel nhưng có {fmt.number(int(detail), 0)} "
-                               "dòng số liệu; các dòng này sẽ được nhập cùng các trang khác. Hãy hiện trang "
-                               "(chuột phải vào tên trang › Bỏ ẩn) để kiểm tra, rồi xác nhận nếu đúng.", WARNING))
+            n_rows, _, state = detail.partition("|")
+            how = ("bị ẩn sâu (veryHidden: không hiện lại được bằng chuột phải, chỉ bằng VBA) trong Excel"
+                   if state == "veryHidden" else "đang bị ẩn trong Excel")
+            show = ("" if state == "veryHidden" else " Hãy hiện trang (chuột phải vào tên trang › Bỏ ẩn) để kiểm tra,"
+                    " rồi xác nhận nếu đúng.")
+            out.append(Problem(sheet, None, "", "", code, f"{where} {how} nhưng có {fmt.number(int(n_rows), 0)} dòng số "
+                               f"liệu; các dòng này sẽ được nhập cùng các trang khác.{show or ' Hãy kiểm tra rồi xác nhận nếu đúng.'}",
+                               WARNING))
+        elif code == "merged_cells":
+            ref, letters = detail.split("|")
+            top = ref.split(":")[0]
+            out.append(Problem(sheet, None, letters, ref, code, f"{where}: vùng ô gộp {ref} phủ cột {letters} của số "
+                               f"liệu: chỉ ô đầu ({top}) có giá trị, các dòng còn lại trong vùng gộp được coi là để "
+                               "trống. Nếu mỗi dòng có số liệu riêng, hãy bỏ gộp ô (Merge & Center › Unmerge) và điền "
+                               "từng dòng; nếu đúng như vậy, hãy xác nhận.", WARNING))
+        elif code == "duplicate_column":
+            fld, first, second = detail.split("|")
+            out.append(Problem(sheet, None, "", "", code, f"{where}: có hai cột cùng được hiểu là "
+                               f"{FIELD_LABELS.get(fld, fld)}: {first} và {second}; trang này chưa được đọc. Hãy đổi "
+                               "tên hoặc xóa một cột (chỉ giữ một cột cho mỗi loại thông tin, như tệp mẫu).", ERROR))
         elif code == "missing_column":
             names = ", ".join(FIELD_LABELS[f] for f in detail.split(","))
             out.append(Problem(sheet, None, "", "", code, f"{where}: thiếu cột {names}; cần đủ các cột Mã địa "
@@ -212,17 +229,16 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
     yes/no words — goes through excel_in's parsers one cell at a time."""
     n = len(arr)
     formula = cells == "formula"
-    if arr.null_count == n and not formula.any():
+    error = np.array([isinstance(k, str) and k.startswith("error:") for k in cells], dtype=bool)
+    if arr.null_count == n and not formula.any() and not error.any():
         return np.full(n, np.nan)
     numeric_cell = (cells == "n") | (cells == "pct")
     plain = pc.fill_null(pc.match_substring_regex(arr, _PLAIN_RE2), False).to_numpy(zero_copy_only=False)
     three = pc.fill_null(pc.match_substring_regex(arr, _THREE_RE2), False).to_numpy(zero_copy_only=False)
-    fast = (plain | (three & numeric_cell)) & ~formula
-    fast &= np.array([not (isinstance(k, str) and k.startswith("error:")) for k in cells], dtype=bool)
+    fast = (plain | (three & numeric_cell)) & ~formula & ~error
     out = pc.cast(pc.if_else(pa.array(fast), arr, pa.scalar(None, pa.string())), pa.float64()) \
         .to_numpy(zero_copy_only=False).astype("float64")
     filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
-    error = np.array([isinstance(k, str) and k.startswith("error:") for k in cells], dtype=bool)
     for i in np.flatnonzero((filled & ~fast) | formula | error):
         if formula[i] or error[i]:
             _special_cell(col, i, fld, cells[i])
@@ -274,6 +290,14 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     special = {f: _special_rows(df, f, col) for f in ("locality_code", "indicator_code", "period")}
 
     # --- codes: checked once per distinct value ----------------------------------------------
+    # Under a "Mã xã" header, a number that lost its leading zeros is a commune: 4 -> 00004.
+    if data.commune_sheets:
+        short = pc.and_(pc.is_in(pa.array(df["sheet"].astype(object).tolist(), pa.string()),
+                                 value_set=pa.array(sorted(data.commune_sheets), pa.string())),
+                        pc.fill_null(pc.match_substring_regex(raw["locality_code"], r"^\s*\d{1,4}(?:\.0+)?\s*$"),
+                                     False))
+        digits = pc.replace_substring_regex(raw["locality_code"], r"^\s*(\d+)(?:\.0+)?\s*$", r"\1")
+        raw["locality_code"] = pc.if_else(short, pc.utf8_lpad(digits, width=5, padding="0"), raw["locality_code"])
     # With both Mã xã and Mã tỉnh columns, a blank commune cell means the province's own row.
     given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["locality_code"]), ""), False)
     province_given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["province_code"]), ""), False)
@@ -376,6 +400,9 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         hint = (f" Dấu chấm trong “{typed}” được hiểu là dấu phân cách hàng nghìn; nếu đây là số thập phân, "
                 "hãy dùng dấu phẩy (vd. 28,123).") if typed is not None and value_cells[i] not in ("n", "pct") \
             and reads_as_thousands(typed) else ""
+        if value_cells[i] == "pct":
+            hint = (f" Ô này được định dạng phần trăm trong Excel: số {typed} trong ô % nghĩa là "
+                    f"{_num(value[i])}%. Hãy gõ kèm dấu % (vd. 95%) hoặc bỏ định dạng % của cột.")
         if fill[i]:   # no value typed: it was computed from the numerator and denominator
             col.add(i, "numerator", "out_of_range", f"giá trị tính từ tử số/mẫu số ({_num(num[i])}/{_num(den[i])} "
                     f"× {_num(scale[i])} = {_num(value[i])}) nằm ngoài khoảng hợp lệ của chỉ tiêu "

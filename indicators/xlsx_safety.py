@@ -30,6 +30,8 @@ RATIO_FLOOR_BYTES = 1024 * 1024            # small parts may compress better; th
 MAX_DATA_ROWS = 200_000
 ROW_SLACK = 1_000                          # title, header and formatted blank rows per file
 CHUNK = 4 * 1024 * 1024
+MAX_MERGED = 1_000
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell ref="([A-Z]{1,3}\d+:[A-Z]{1,3}\d+)"')
 
 MAIN_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -66,6 +68,7 @@ class SheetPart:
     state: str = "visible"     # visible | hidden | veryHidden
     has_formulas: bool = False
     has_errors: bool = False   # cells holding an Excel error (#DIV/0!, #N/A …): t="e"
+    merged: list[str] = field(default_factory=list)   # merged ranges ("D2:D4"), the first MAX_MERGED
     n_rows: int = 0            # <row> elements in the XML (an upper bound on data rows)
 
 
@@ -160,7 +163,7 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
     parts we parse ourselves go through defusedxml as well).
     """
     kept = [] if keep else None
-    stats = {"rows": 0, "formulas": 0, "errors": 0}
+    stats = {"rows": 0, "formulas": 0, "errors": 0, "merged": []}
     tail = b""
     seen = 0
     is_xml = info.filename.endswith((".xml", ".rels"))
@@ -191,6 +194,9 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
                         stats["formulas"] += sum(_count(p, chunk, tail, seam) for p in (b"<f>", b"<f "))
                     if not stats["errors"]:
                         stats["errors"] = int(b't="e"' in chunk or b't="e"' in seam)
+                    if b"mergeCell " in chunk and len(stats["merged"]) < MAX_MERGED:   # near the sheet's end
+                        stats["merged"] += [m.decode() for m in _MERGE_REF.findall(tail + chunk)
+                                            ][: MAX_MERGED - len(stats["merged"])]
                 tail = chunk[-8:]
                 if kept is not None:
                     kept.append(chunk)
@@ -309,6 +315,7 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
         info.sheets.append(SheetPart(
             name=sh.get("name", ""), part=part, state=sh.get("state", "visible"),
             has_formulas=bool(stats.get("formulas")), has_errors=bool(stats.get("errors")),
+            merged=list(dict.fromkeys(stats.get("merged", []))),
             n_rows=stats.get("rows", 0)))
     styles = next((n for n in small if n.endswith("styles.xml")), None)
     if styles:

@@ -129,9 +129,10 @@ if uploaded is not None:
                                            ("Không đổi", pv.n_unchanged), ("Bị từ chối", pv.n_rejected)]):
             col.metric(label, fmt.number(n, 0), border=True)
         if pv.sheets:
+            why = {"template": "trang hướng dẫn của tệp mẫu", "text_only": "chỉ có chữ, không có số liệu"}
             st.caption("Đã đọc các trang: " + ", ".join(f"“{ui.safe(s)}”" for s in pv.sheets)
-                       + (". Bỏ qua (chỉ có chữ, không có số liệu): " + ", ".join(f"“{ui.safe(s)}”"
-                          for s in pv.sheets_skipped) if pv.sheets_skipped else ""))
+                       + (". Không đọc: " + ", ".join(f"“{ui.safe(n)}” ({why[r]})" for n, r in pv.sheets_skipped)
+                          if pv.sheets_skipped else ""))
         if pv.errors:
             st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
                      "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại.")

@@ -64,6 +64,15 @@ def test_month_spellings_round_trip(year, month, form):
     assert parse_period(form.format(y=year, m=month)) == f"{year}-{month:02d}"
 
 
+@pytest.mark.parametrize("raw", ["46082", "46082.0", 46082])
+def test_a_date_serial_in_the_period_column_is_explained_not_misread(raw):
+    """46082 is how Excel stores 01/03/2026; it is not month 4 of the year 6082."""
+    with pytest.raises(CellError) as exc:
+        parse_period(raw)
+    assert exc.value.code == "bad_period"
+    assert "01/03/2026" in exc.value.expected and "Tháng 3/2026" in exc.value.expected
+
+
 @pytest.mark.parametrize("raw,expected", [
     ("13,5", (13.5, False)), ("13.5", (13.5, False)), ("13.25", (13.25, False)), (" 95 % ", (95.0, True)),
     ("95%", (95.0, True)), ("1.234", (1234.0, False)), ("1.234,5", (1234.5, False)),
@@ -212,7 +221,8 @@ def test_reads_every_data_sheet_but_the_templates_own_and_reports_a_sheet_withou
     assert read.rows["sheet"].tolist() == ["Lai Châu", "Hà Nội"]
     assert read.rows["row"].tolist() == [2, 3]
     assert read.notes == [("Số rời", "no_header", "")]   # figures that will not be read: say so
-    assert read.sheets_skipped == ["Ghi chép"]           # only words: nothing to import, no warning
+    assert read.sheets_skipped == [("Hướng dẫn", "template"), ("_phien_ban", "template"),
+                                   ("Ghi chép", "text_only")]   # listed, no warning
 
 
 def test_a_hidden_sheet_with_data_is_read_and_noted():
@@ -229,7 +239,7 @@ def test_a_hidden_sheet_with_data_is_read_and_noted():
     wb.save(buf)
     read = _read(buf.getvalue())
     assert read.rows["sheet"].tolist() == ["Sheet", "Cũ", "Cũ"]
-    assert read.notes == [("Cũ", "hidden_sheet", "2")]
+    assert read.notes == [("Cũ", "hidden_sheet", "2|hidden")]
 
 
 def test_province_and_commune_code_columns_are_told_apart():
@@ -241,6 +251,21 @@ def test_province_and_commune_code_columns_are_told_apart():
     alone = _read(_book({"S": [["Mã tỉnh", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"], ["12", "bhyt_coverage", "2025", 95]]}))
     assert alone.columns["S"]["locality_code"] == "A (Mã tỉnh)" and "province_code" not in alone.columns["S"]
     assert alone.rows["locality_code"].tolist() == ["12"]
+
+
+def test_merged_cells_over_the_value_column_are_noted():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"])
+    for y in (2023, 2024, 2025):
+        ws.append(["12", "bhyt_coverage", str(y), 95 if y == 2023 else None])
+    ws.merge_cells("D2:D4")       # one figure typed over three rows
+    ws.merge_cells("F1:G3")       # beside the table: harmless
+    buf = io.BytesIO()
+    wb.save(buf)
+    read = _read(buf.getvalue())
+    assert read.rows["row"].tolist() == [2]
+    assert read.notes == [("Sheet", "merged_cells", "D2:D4|D")]
 
 
 def test_missing_value_column_is_reported():

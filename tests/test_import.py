@@ -189,12 +189,29 @@ def test_the_same_figures_saved_again_make_no_empty_upload(con, seeded_db, tmp_p
 @pytest.mark.parametrize("sent,recorded", [
     ("bao\x1bcao.xlsx", "bao_cao.xlsx"), ("C:\\Users\\canbo\\bao cao.xlsx", "bao cao.xlsx"),
     ("../../etc/x.xlsx", "x.xlsx"), ("a" * 300 + ".xlsx", "a" * 190 + "…" + "aaaa.xlsx"),
+    ("bao cao\u202excslx.exe", "bao caoxcslx.exe"),   # a right-to-left override that disguises a name
 ])
 def test_the_file_name_is_recorded_clean(con, sent, recorded):
     pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026-Q1", 95.5]]), sent, "canbo-lc")
     assert pv.file_name == recorded
     importer.commit(con, pv, "canbo-lc")
     assert con.execute("select file_name from upload order by upload_id desc limit 1").fetchone()[0] == recorded
+
+
+def test_a_commit_after_another_upload_says_what_it_overwrote(con):
+    """Two officers: A previews 96 → 97; B commits 98 meanwhile; A commits: the later upload wins
+    (history keeps both) and A is told the value moved since the preview."""
+    importer.commit(con, importer.preview(con, workbook([["12", "bhyt_coverage", "2026-Q1", 96]]), "a0.xlsx",
+                                          "canbo-lc"), "canbo-lc")
+    pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026-Q1", 97]]), "a.xlsx", "canbo-lc")
+    assert pv.changes[["old_value", "value"]].values.tolist() == [[96.0, 97.0]]
+    importer.commit(con, importer.preview(con, workbook([["12", "bhyt_coverage", "2026-Q1", 98]]), "b.xlsx",
+                                          "admin"), "admin")
+    result = importer.commit(con, pv, "canbo-lc")
+    assert "Lưu ý" in result.message and "1 giá trị đã được một lần nhập khác cập nhật" in result.message
+    values = con.execute("select value from observation where locality_code = '12' and period = '2026-Q1' "
+                         "and indicator_code = 'bhyt_coverage' order by upload_id").fetchall()
+    assert [v[0] for v in values] == [96.0, 98.0, 97.0]
 
 
 def test_errors_block_the_whole_file_and_nothing_changes(con):

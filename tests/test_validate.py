@@ -107,6 +107,22 @@ def test_a_commune_column_beside_a_province_column():
     assert "“03640”" in v.errors[0].message and "thuộc tỉnh “12”" in v.errors[0].message
 
 
+def test_a_whole_number_typed_into_a_percent_cell_says_why_it_is_huge():
+    v = check(rows(("12", "bhyt_coverage", "2025", "95"), cells={(2, "value"): "pct"}))
+    assert [p.code for p in v.errors] == ["out_of_range"]
+    assert "9.500" in v.errors[0].message and "định dạng phần trăm" in v.errors[0].message
+
+
+def test_sheet_notes_for_merged_cells_and_very_hidden_sheets_are_warnings():
+    data = rows(("12", "bhyt_coverage", "2025", "95"))
+    data.notes = [("S", "merged_cells", "D2:D4|D"), ("Ẩn", "hidden_sheet", "3|veryHidden")]
+    v = check(data)
+    assert [(p.code, p.severity) for p in v.problems] == [("merged_cells", "warning"), ("hidden_sheet", "warning")]
+    assert "D2:D4" in v.problems[0].message and "bỏ gộp ô" in v.problems[0].message
+    assert "veryHidden" in v.problems[1].message and "chuột phải" in v.problems[1].message
+    assert "Bỏ ẩn" not in v.problems[1].message   # Excel cannot unhide it that way
+
+
 def test_a_computed_value_out_of_range_points_at_the_numerator():
     v = check(rows(("12", "bhyt_coverage", "2025", None, "1.200", "1.000")))   # swapped: 120%
     assert [(p.code, p.column, p.value) for p in v.errors] == [("out_of_range", "E (Tử số)", "1.200/1.000")]
@@ -188,7 +204,7 @@ def test_sheet_level_notes_become_problems():
     data = rows(("12", "bhyt_coverage", "2025", "95"))
     data.notes = [("Ghi chép", "no_header", ""), ("Khác", "missing_column", "period,value"),
                   ("Hỏng", "unreadable_sheet", "calamine error: Xlsx error: Worksheet 'Hỏng' not found"),
-                  ("Cũ", "hidden_sheet", "2")]
+                  ("Cũ", "hidden_sheet", "2|hidden")]
     v = check(data)
     assert [(p.code, p.severity) for p in v.problems] == [("no_header", "warning"), ("missing_column", "error"),
                                                            ("unreadable_sheet", "error"), ("hidden_sheet", "warning")]
