@@ -233,10 +233,9 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     read = excel_in.read_workbook(data, info)
     catalogue = load_catalogue(cur)
     # Every code the file names, in either code column: a blank "Mã xã" is filled in from "Mã tỉnh".
-    codes = {excel_in.normalise_code(v) for column in ("locality_code", "province_code")
-             for v in read.rows[column].dropna().unique()}
-    codes |= {excel_in.normalise_code(v).zfill(5) for v in read.rows["locality_code"].dropna().unique()
-              if excel_in.normalise_code(v).isdigit()}   # "4" under a Mã xã header is 00004
+    named = {excel_in.normalise_code(v) for column in ("locality_code", "province_code")
+             for v in set(read.rows[column].dropna().unique())}
+    codes = named | {c.zfill(5) for c in named if c.isdigit()}   # "4" under a Mã xã header is 00004
     writable = auth.writable(cur, account, codes & catalogue.localities.keys())
     history = _history(cur, codes)
     checked = validate(read, catalogue, writable, history, today or date.today())

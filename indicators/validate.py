@@ -198,6 +198,16 @@ _PLAIN_RE2 = r"^-?\d+(?:\.\d{1,2}|\.\d{4,})?$"
 _THREE_RE2 = r"^-?\d+\.\d{3}$"
 
 
+def _is_error(cells: np.ndarray) -> np.ndarray:
+    """Which cell kinds are 'error:…'. Most are '' (no scan, or plain cells): only the others are
+    looked at one by one."""
+    out = np.zeros(len(cells), dtype=bool)
+    marked = np.flatnonzero(cells != "")
+    if len(marked):
+        out[marked] = [isinstance(k, str) and k.startswith("error:") for k in cells[marked]]
+    return out
+
+
 def _special_cell(col: _Collector, i: int, fld: str, kind: str) -> None:
     """A formula without a computed value, or a cell holding an Excel error: the reader sees a
     blank, the officer sees a formula or #DIV/0!; say which."""
@@ -216,7 +226,7 @@ def _special_rows(df: pd.DataFrame, fld: str, col: _Collector) -> set[int]:
     that the field is not also reported as missing."""
     cells = df[fld + "_cell"].to_numpy(dtype=object)
     out = set()
-    for i in np.flatnonzero([k == "formula" or (isinstance(k, str) and k.startswith("error:")) for k in cells]):
+    for i in np.flatnonzero(_is_error(cells) | (cells == "formula")):
         _special_cell(col, i, fld, cells[i])
         out.add(int(i))
     return out
@@ -229,7 +239,7 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
     yes/no words — goes through excel_in's parsers one cell at a time."""
     n = len(arr)
     formula = cells == "formula"
-    error = np.array([isinstance(k, str) and k.startswith("error:") for k in cells], dtype=bool)
+    error = _is_error(cells)
     if arr.null_count == n and not formula.any() and not error.any():
         return np.full(n, np.nan)
     numeric_cell = (cells == "n") | (cells == "pct")
