@@ -3,8 +3,9 @@
 Two layers:
 - pure cell parsers (`parse_period`, `parse_number`, `parse_yes_no`, `normalise_code`), each
   raising CellError with what was expected, so validation can say it in Vietnamese;
-- `read_workbook(data, info)`, which reads every data sheet with fastexcel (Rust, Arrow) and
-  returns the rows as found, with their sheet, Excel row and column letters.
+- `read_workbook(data, info)`, which reads every data sheet with fastexcel (Rust, Arrow; run in
+  sheet_reader's worker process) and returns the rows as found, with their sheet, Excel row and
+  column letters.
 
 fastexcel hands every cell over as text, so three facts are taken from the sheet XML instead,
 and only when a sheet needs it: formulas without a cached value (the sheet holds `<f>`),
