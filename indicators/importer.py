@@ -21,6 +21,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -74,8 +75,12 @@ class Preview:
     def n_rejected(self) -> int:
         return self.validation.n_rejected
 
+    @cached_property
+    def _diff_counts(self) -> dict[str, int]:
+        return _counts(self.diff)   # the diff never changes after the preview: count it once
+
     def _count(self, change: str) -> int:
-        return _counts(self.diff).get(change, 0)
+        return self._diff_counts.get(change, 0)
 
     @property
     def n_new(self) -> int:

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import select
-import struct
 import subprocess
 import sys
 import threading
@@ -29,14 +28,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from .sheet_worker import _LEN, READY   # the protocol, defined once (the worker imports only stdlib)
+
 WORKER = Path(__file__).with_name("sheet_worker.py")
 # The worker's address-space ceiling. A 200,000-row sheet needs well under 1 GB resident; the
 # rest is room for the libraries' reserved but untouched address space.
 MAX_MIB = int(os.environ.get("INDICATORS_READER_MAX_MIB", "4096"))
 TIMEOUT_S = float(os.environ.get("INDICATORS_READER_TIMEOUT_S", "120"))
 START_TIMEOUT_S = 60.0
-_LEN = struct.Struct("<Q")
-READY = b"ready"
 _log = logging.getLogger(__name__)
 
 
