@@ -21,9 +21,9 @@ $(VENV)/.stamp-dev: $(VENV)/.stamp-runtime requirements-dev.txt
 db: $(VENV)/.stamp-runtime
 	$(PY) -m indicators init-db
 
-# indicators.serve is `streamlit run app.py` without the first-visit "Page not found" (see it).
+# indicators.web.serve is `streamlit run app.py` without the first-visit "Page not found" (see it).
 run: db
-	$(PY) -m indicators.serve --server.port $(PORT) --server.headless true \
+	$(PY) -m indicators.web.serve --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.

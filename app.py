@@ -1,8 +1,7 @@
 """Entry point: routes pages with st.navigation by role and draws the shared chrome, nothing else."""
 import streamlit as st
 
-from indicators import i18n, ui
-from indicators.auth import ROLE_LABELS
+from indicators.web import data, i18n, session, widgets
 
 
 def pages_for(account) -> dict[str, list]:
@@ -11,19 +10,19 @@ def pages_for(account) -> dict[str, list]:
     dashboards = [
         # The home page lives at "/" (Streamlit ignores a default page's url_path).
         st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
-        st.Page("pages/locality.py", title=ui.t("page_locality"), icon=":material/location_on:",
+        st.Page("pages/locality.py", title=widgets.t("page_locality"), icon=":material/location_on:",
                 url_path="dia-phuong"),
         st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/bar_chart:", url_path="chi-tieu"),
         st.Page("pages/present.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
     ]
     sections: dict[str, list] = {}
-    if account or ui.public_read():
+    if account or session.public_read():
         sections["Theo dõi"] = dashboards
-    if account and account.role in ("officer", "admin"):
+    if account and account.has_role("officer"):
         sections["Báo cáo số liệu"] = [
             st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-so-lieu"),
         ]
-    if account and account.role == "admin":
+    if account and account.is_admin:
         sections["Quản trị"] = [
             st.Page("pages/admin_accounts.py", title="Tài khoản", icon=":material/group:", url_path="tai-khoan"),
             st.Page("pages/admin_plans.py", title="Kế hoạch và chỉ tiêu", icon=":material/flag:",
@@ -38,23 +37,23 @@ def pages_for(account) -> dict[str, list]:
 
 def chrome(account) -> None:
     with st.sidebar:
-        st.markdown(f"### {ui.t('app_title')}")
-        st.selectbox(i18n.t("language", ui.lang()), list(i18n.LANGUAGES), key="lang",
+        st.markdown(f"### {widgets.t('app_title')}")
+        st.selectbox(i18n.t("language", widgets.lang()), list(i18n.LANGUAGES), key="lang",
                      format_func=i18n.LANGUAGES.get)
         if account:
-            st.caption(f"{ui.safe(account.display_name)} · {ROLE_LABELS[account.role]}")
+            st.caption(f"{widgets.safe(account.display_name)} · {account.role_label}")
             if st.button("Đăng xuất", icon=":material/logout:"):
-                ui.sign_out(reason="Đã đăng xuất.")
+                session.sign_out(reason="Đã đăng xuất.")
                 st.rerun()
-        if ui.is_synthetic():
+        if data.is_synthetic():
             st.caption("Cơ sở dữ liệu TỔNG HỢP (synthetic): số liệu không có thật.")
-        elif ui.has_illustrative_data():
-            st.caption(f"⚠️ {ui.t('illustrative_short')}: cơ sở dữ liệu đang có số liệu minh họa.")
+        elif data.has_illustrative_data():
+            st.caption(f"⚠️ {widgets.t('illustrative_short')}: cơ sở dữ liệu đang có số liệu minh họa.")
 
 
 def main() -> None:
     st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
-    account = ui.current_account()
+    account = session.current_account()
     # A slide on screen: no sidebar, no menu (the presentation page hides the rest itself).
     presenting = bool(st.query_params.get("slide"))
     if not presenting:

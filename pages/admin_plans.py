@@ -4,32 +4,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from indicators import fmt, ui
-from indicators.auth import AccountError, PermissionDenied
-from indicators.plans_admin import add_plan, change_history, save_baseline, save_target
-from indicators.progress import COMPARATORS
+from indicators.web import actions, data, fmt, session, statuses, widgets
 
-admin = ui.require_page_role("admin")
+COMPARATORS = statuses.COMPARATORS
+admin = session.require_page_role("admin")
 st.title("Kế hoạch và chỉ tiêu")
-flash = st.session_state.pop("plans_flash", None)
-if flash:
-    st.success(flash)
+widgets.flash("plans")
 
-con = ui.connection()
-plans = con.cursor().execute("select * from plan order by locality_code, issued_on nulls last").df()
-indicators = con.cursor().execute("select indicator_code, name_vi, unit from indicator order by indicator_code").df()
+plans = data.plans()
+indicators = data.indicator_list()
 ind_names = dict(zip(indicators["indicator_code"], indicators["name_vi"]))
 
 
 def run(action, success: str) -> None:
-    try:
-        action(con.cursor())
-    except (AccountError, PermissionDenied) as exc:
-        st.error(str(exc))
-        return
-    ui.clear_caches()  # dashboards show the change at once
-    st.session_state["plans_flash"] = success
-    st.rerun()
+    """Run one admin action (the dashboards show its change at once); refusals are shown."""
+    widgets.run_then_rerun("plans", action, success)
 
 
 # Shown as text: dates as 27/11/2025, numbers with the decimal comma, "–" where the plan is silent.
@@ -43,8 +32,7 @@ st.dataframe(plans.assign(
 
 plan_code = st.selectbox("Kế hoạch", plans["plan_code"].tolist(),
                          format_func=lambda p: f"{p} – {plans.set_index('plan_code').loc[p, 'number']}")
-targets = con.cursor().execute("select * from target where plan_code = $p order by indicator_code, target_year",
-                               {"p": plan_code}).df()
+targets = data.plan_targets(plan_code)
 st.dataframe(targets.assign(
     target_value=[fmt.number(v, 4) for v in targets["target_value"]],
     year_note=targets["year_note"].fillna(""),
@@ -79,8 +67,8 @@ with target_tab:
         every = st.checkbox("Chỉ tiêu mỗi năm", value=bool(cur["is_every_year"]) if cur is not None else False)
         reason = st.text_input("Lý do thay đổi")
         if st.form_submit_button("Lưu chỉ tiêu", type="primary"):
-            run(lambda c: save_target(
-                c, admin.user_name, plan_code=plan_code, locality_code=plan_row["locality_code"],
+            run(lambda: actions.save_target(
+                admin, plan_code=plan_code, locality_code=plan_row["locality_code"],
                 indicator_code=ind, target_year=int(year), comparator=None if qualitative else comp,
                 target_value=None if qualitative else value, target_text=text, clause=clause,
                 is_every_year=every, reason=reason), "Đã lưu chỉ tiêu; giá trị cũ được giữ trong lịch sử.")
@@ -94,7 +82,7 @@ with baseline_tab, st.form("baseline"):
     source = st.text_input("Nguồn (văn bản, mục)")
     reason = st.text_input("Lý do thay đổi", key="baseline_reason")
     if st.form_submit_button("Lưu đầu vào", type="primary"):
-        run(lambda c: save_baseline(c, admin.user_name, locality_code=plan_row["locality_code"], indicator_code=ind,
+        run(lambda: actions.save_baseline(admin, locality_code=plan_row["locality_code"], indicator_code=ind,
                                     baseline_year=int(year), baseline_value=value, source=source,
                                     plan_code=plan_code, reason=reason), "Đã lưu đầu vào.")
 
@@ -110,12 +98,12 @@ with plan_tab, st.form("plan", clear_on_submit=True):
     end_year = end.number_input("Đến năm", 2000, 2100, 2030)
     title = st.text_input("Tiêu đề")
     if st.form_submit_button("Thêm kế hoạch", type="primary"):
-        run(lambda c: add_plan(c, admin.user_name, plan_code=code, number=number, issuer=issuer, issued_on=issued,
+        run(lambda: actions.add_plan(admin, plan_code=code, number=number, issuer=issuer, issued_on=issued,
                                title=title, locality_code=locality.strip(), start_year=int(start_year),
                                end_year=int(end_year)), "Đã thêm kế hoạch.")
 
 with history_tab:
-    st.dataframe(change_history(con.cursor()), hide_index=True, width="stretch", column_config={
+    st.dataframe(data.catalogue_changes(), hide_index=True, width="stretch", column_config={
         "changed_at": st.column_config.DatetimeColumn("Thời điểm", format="DD/MM/YYYY HH:mm"),
         "changed_by": "Người sửa", "table_name": "Bảng", "key_text": "Khóa", "old_value": "Giá trị cũ",
         "new_value": "Giá trị mới", "reason": "Lý do"})

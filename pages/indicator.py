@@ -2,29 +2,26 @@
 import pandas as pd
 import streamlit as st
 
-from indicators import fmt, ui
-from indicators.charts import ranked_figure, small_multiples
-from indicators.export import table_bytes
-from indicators.progress import STATUS_LABELS_VI, STATUS_MARKS
+from indicators.web import actions, charts, data, fmt, statuses, widgets
 
 params = st.query_params
 st.title("Chỉ tiêu")
-localities, indicators = ui.labels()
-with_targets = ui.indicators_with_targets()
+localities, indicators = data.labels()
+with_targets = data.indicators_with_targets()
 codes = with_targets["indicator_code"].tolist()
 wanted = params.get("indicator") if params.get("indicator") in codes else codes[0]
 indicator = st.selectbox("Chỉ tiêu", codes, index=codes.index(wanted), key="ind_code",
                          format_func=dict(zip(with_targets["indicator_code"], with_targets["name_vi"])).get)
 params["indicator"] = indicator
-scope, province, year = ui.scope_picker(params, key_prefix="ind")
+scope, province, year = widgets.scope_picker(params, key_prefix="ind")
 ind = indicators.set_index("indicator_code").loc[indicator]
 unit, decimals, kind = ind["unit"], int(ind["decimals"]), ind["value_kind"]
 
-df = ui.indicator_across(indicator, scope, province, year)
+df = data.indicator_across(indicator, scope, province, year)
 if df.empty:
     st.info(f"Chưa có địa phương nào trong phạm vi này có chỉ tiêu “{ind['name_vi']}” trong kế hoạch.")
     st.stop()
-ui.data_notices(bool(df["is_latest_illustrative"].any()))
+widgets.data_notices(bool(df["is_latest_illustrative"].any()))
 names = localities.set_index("locality_code")["locality_name"].to_dict()
 st.caption(f"{ind['name_vi']} ({unit}) – {'càng cao càng tốt' if ind['direction'] == 'higher' else 'càng thấp càng tốt'}; "
            f"{len(df)} địa phương có chỉ tiêu, {int(df['latest_value'].notna().sum())} đã báo cáo. "
@@ -39,13 +36,13 @@ part = ranked if show == "all" else (ranked.head(int(n)) if show == "top" else r
 if len(part) > 300:
     st.caption(f"Biểu đồ xếp hạng vẽ 300 trên {len(part)} địa phương; bảng bên dưới có đủ.")
     part = part.head(300)
-st.plotly_chart(ranked_figure(part, unit=unit, decimals=decimals, value_kind=kind, direction=ind["direction"],
+st.plotly_chart(charts.ranked_figure(part, unit=unit, decimals=decimals, value_kind=kind, direction=ind["direction"],
                               title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]}),
                 config={"displaylogo": False}, key="ind_ranked")
 
 st.subheader("Diễn biến theo thời gian")
 multiples = part["locality_code"].head(12).tolist()
-traj = ui.trajectories(indicator, scope, province)
+traj = data.trajectories(indicator, scope, province)
 traj = traj[traj["locality_code"].isin(multiples)]
 # Panels in the ranking's order.
 traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
@@ -54,7 +51,7 @@ if traj.empty:
     st.caption("Chưa có số liệu báo cáo.")
 else:
     st.caption(f"{len(multiples)} địa phương đầu tiên của biểu đồ trên, cùng thang đo.")
-    st.plotly_chart(small_multiples(traj, unit=unit, title_of=names), config={"displaylogo": False}, key="ind_multiples")
+    st.plotly_chart(charts.small_multiples(traj, unit=unit, title_of=names), config={"displaylogo": False}, key="ind_multiples")
 
 st.subheader("Bảng")
 table = pd.DataFrame({
@@ -66,12 +63,12 @@ table = pd.DataFrame({
     "Mục tiêu": [fmt.target(c, v, unit, decimals, kind) if pd.notna(v) else "Chỉ tiêu định tính"
                  for c, v in zip(df["target_comparator"], df["target_value"])],
     "Năm mục tiêu": df["target_year"],
-    "Trạng thái": [f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}" for s in df["status"]],
+    "Trạng thái": [statuses.status_text(s) for s in df["status"]],
 })
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560))
 d1, d2, _ = st.columns([1, 1, 4])
 # Callables: the files are built only when someone clicks.
-d1.download_button("Tải Excel", lambda: table_bytes(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
+d1.download_button("Tải Excel", lambda: actions.table_file(table, "xlsx"), file_name=f"{indicator}-{year}.xlsx",
                    icon=":material/download:", key="ind_xlsx")
-d2.download_button("Tải CSV", lambda: table_bytes(table, "csv"), file_name=f"{indicator}-{year}.csv",
+d2.download_button("Tải CSV", lambda: actions.table_file(table, "csv"), file_name=f"{indicator}-{year}.csv",
                    icon=":material/download:", key="ind_csv")

@@ -2,19 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from indicators import fmt, i18n, ui
-from indicators.overview import TREND_LEGEND, attention_order, cell_texts, pivot, rank_by, status_summary
-from indicators.progress import STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
+from indicators.web import data, fmt, i18n, scorecard_table, statuses, widgets
 
-# Light tints of the status colours, so the dark text stays readable.
-CELL_BACKGROUND = {"achieved": "#cdebd6", "on_track": "#e3f4e8", "needs_acceleration": "#fff1bf",
-                   "off_track": "#f8d0d0", "no_data": "#eeeeee"}
+STATUSES = statuses.STATUSES
 params = st.query_params
 
 st.title("Tổng quan")
-scope, province, year = ui.scope_picker(params, key_prefix="ov")
-localities, indicators = ui.labels()
-cells = ui.scorecard_cells(scope, province, year)
+scope, province, year = widgets.scope_picker(params, key_prefix="ov")
+localities, indicators = data.labels()
+cells = data.scorecard_cells(scope, province, year)
 
 level = "province"
 if scope == "country":
@@ -23,21 +19,21 @@ if scope == "country":
                                  format_func={"province": "Các tỉnh/thành phố", "commune": "Các xã/phường"}.get,
                                  key="ov_level", required=True)
     params["level"] = level
-    cells = cells[cells["locality_code"].str.len() == (2 if level == "province" else 5)]
+    cells = scorecard_table.at_level(cells, localities, level)
 elif scope == "province":
     level = "both"
 
 if cells.empty:
     st.info("Chưa có chỉ tiêu nào trong phạm vi này. Các địa phương có kế hoạch: "
-            + ", ".join(f"{n} ({c})" for c, n in zip(ui.localities_with_targets()["locality_code"],
-                                                     ui.localities_with_targets()["name"])))
+            + ", ".join(f"{n} ({c})" for c, n in zip(data.localities_with_targets()["locality_code"],
+                                                     data.localities_with_targets()["name"])))
     st.stop()
-ui.data_notices(bool(cells["is_latest_illustrative"].any()))
+widgets.data_notices(bool(cells["is_latest_illustrative"].any()))
 
 # --- counts by status, each a filter ---------------------------------------------------------
-counts = status_summary(cells)
+counts = scorecard_table.status_summary(cells)
 picked = st.pills("Lọc theo trạng thái (bấm để chọn)", STATUSES, selection_mode="multi",
-                  format_func=lambda s: f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}: {counts[s]}", key="ov_status",
+                  format_func=lambda s: f"{statuses.status_text(s)}: {counts[s]}", key="ov_status",
                   default=[s for s in params.get("status", "").split(",") if s in STATUSES])
 params["status"] = ",".join(picked) if picked else ""
 if not picked:
@@ -56,13 +52,13 @@ show = g3.selectbox("Hiển thị", ["all", "top", "bottom"], key="ov_show",
                     format_func={"all": "Tất cả", "top": "N đứng đầu", "bottom": "N cuối bảng"}.get)
 n = g4.number_input("N", min_value=1, max_value=5000, value=20, key="ov_n")
 
-values, status, trend = pivot(cells[cells["indicator_code"].isin(ind_in_scope["indicator_code"])],
+values, status, trend = scorecard_table.pivot(cells[cells["indicator_code"].isin(ind_in_scope["indicator_code"])],
                               ind_in_scope, picked or None)
 if sort_by == "attention":
-    order = attention_order(status)
+    order = scorecard_table.attention_order(status)
 else:
     direction = indicators.set_index("indicator_code").at[sort_by, "direction"]
-    order = rank_by(values, sort_by, direction)
+    order = scorecard_table.rank_by(values, sort_by, direction)
 order = list(order)
 if show == "top":
     order = order[: int(n)]
@@ -72,7 +68,7 @@ values, status, trend = values.loc[order], status.loc[order], trend.loc[order]
 
 # --- the scorecard ---------------------------------------------------------------------------
 names = localities.set_index("locality_code")["locality_name"]
-texts = cell_texts(values, status, trend, ind_in_scope)
+texts = scorecard_table.cell_texts(values, status, trend, ind_in_scope)
 table = texts.copy()
 table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
 colours = status
@@ -84,7 +80,7 @@ columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names
 def _style(frame: pd.DataFrame) -> pd.DataFrame:
     css = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for col in colours.columns:
-        css[col] = [f"background-color: {CELL_BACKGROUND[s]}" if isinstance(s, str) else ""
+        css[col] = [f"background-color: {statuses.STATUS_TINTS[s]}" if isinstance(s, str) else ""
                     for s in colours[col]]
     return css
 
@@ -98,14 +94,14 @@ event = st.dataframe(
     column_config=columns,
 )
 st.caption("Ô: dấu trạng thái, giá trị mới nhất, xu hướng. " + " · ".join(
-    f"{STATUS_MARKS[s]} {STATUS_LABELS_VI[s]}" for s in STATUSES) + ". " + TREND_LEGEND + ".")
+    statuses.status_text(s) for s in STATUSES) + ". " + scorecard_table.TREND_LEGEND + ".")
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.switch_page("pages/locality.py", query_params={"locality": order[rows[0]], "year": str(year)})
 
 # --- province values from communes -----------------------------------------------------------
 if scope in ("province", "communes"):
-    rollup = ui.province_rollup(province)
+    rollup = data.province_rollup(province)
     if not rollup.empty:
         latest = rollup.sort_values("period_time").groupby("indicator_code").tail(1)
         st.subheader("Giá trị của tỉnh tính từ số liệu các xã")
@@ -121,7 +117,7 @@ if scope in ("province", "communes"):
 
 # --- reporting completeness ------------------------------------------------------------------
 st.subheader("Mức độ đầy đủ của báo cáo kỳ gần nhất")
-comp = ui.completeness(scope, province)
+comp = data.completeness(scope, province)
 if comp.empty:
     st.caption("Chưa có địa phương nào phải báo cáo trong phạm vi này.")
 else:
@@ -137,7 +133,7 @@ else:
     if lacking:
         which = st.selectbox("Xem danh sách chưa báo cáo của chỉ tiêu", lacking, format_func=ind_names.get,
                              key="ov_missing")
-        missing = ui.missing_reports(which, scope, province)
+        missing = data.missing_reports(which, scope, province)
         st.dataframe(pd.DataFrame({
             "Mã": missing["locality_code"],
             "Địa phương": missing["locality_name"],

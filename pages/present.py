@@ -6,10 +6,7 @@ large type, no app chrome, next/previous (also the ← → keys); the URL holds 
 """
 import streamlit as st
 
-from indicators import ui
-from indicators.render import ChromiumMissing, chromium_available
-from indicators.slides import ORDERS, detail_facts, slide_figure
-from indicators.status import DEFAULT_TARGET_YEAR
+from indicators.web import actions, data, slides, statuses, widgets
 
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
@@ -32,7 +29,7 @@ PRESENT_CSS = """
 
 SYNTHETIC_NOTICE = "Dữ liệu tổng hợp (synthetic): số liệu và chỉ tiêu được sinh tự động, không có thật."
 params = st.query_params
-con = ui.connection()
+ORDERS = slides.ORDERS
 
 
 def _choice(name: str, default: str | None = None) -> str | None:
@@ -42,7 +39,7 @@ def _choice(name: str, default: str | None = None) -> str | None:
 
 order = _choice("order", "indicator")
 order = order if order in ORDERS else "indicator"
-year = int(_choice("year", str(DEFAULT_TARGET_YEAR))) if str(_choice("year", "")).isdigit() else DEFAULT_TARGET_YEAR
+year = widgets.url_int(params, "year", statuses.DEFAULT_TARGET_YEAR)
 locality = _choice("locality", "12")
 indicator = _choice("indicator", "bhyt_coverage")
 slide_param = params.get("slide")
@@ -53,13 +50,13 @@ def setup_view() -> None:
     st.caption("Chọn nội dung rồi bấm “Bắt đầu trình chiếu”: mỗi biểu đồ một trang, chữ lớn, không có "
                "thanh bên. Dùng phím ← → hoặc nút Trước/Tiếp; số trang nằm trên địa chỉ nên tải lại vẫn "
                "giữ đúng trang. Nhấn F11 để toàn màn hình.")
-    targets = ui.localities_with_targets()
+    targets = data.localities_with_targets()
     codes = targets["locality_code"].tolist()
     names = dict(zip(targets["locality_code"], targets["name"]))
     c1, c2, c3 = st.columns([3, 3, 1])
     new_order = c1.radio("Thứ tự", list(ORDERS), index=list(ORDERS).index(order), format_func=ORDERS.get)
     if new_order == "locality":
-        inds = ui.indicators_with_targets()
+        inds = data.indicators_with_targets()
         new_indicator = c2.selectbox("Chỉ tiêu", inds["indicator_code"].tolist(),
                                      index=max(0, inds["indicator_code"].tolist().index(indicator))
                                      if indicator in inds["indicator_code"].tolist() else 0,
@@ -71,12 +68,11 @@ def setup_view() -> None:
             "Địa phương", options, index=options.index(locality) if locality in options else 0,
             format_func=lambda c: f"{names[c]} ({c})" if c else "— Tất cả địa phương có chỉ tiêu —")
         new_indicator = indicator
-    new_year = c3.selectbox("Năm mục tiêu", [2026, 2030, 2035, 2045], index=[2026, 2030, 2035, 2045].index(year)
-                            if year in (2026, 2030, 2035, 2045) else 1)
-    slides = ui.slides(new_order, new_locality or None, new_indicator, new_year)
-    st.markdown(f"**{len(slides)} trang** sẽ được trình chiếu.")
-    ui.data_notices(any(s.get("notice") for s in slides))
-    if st.button("Bắt đầu trình chiếu", type="primary", icon=":material/slideshow:", disabled=not slides):
+    new_year = widgets.year_picker(c3, params, key="present_year")
+    shown = data.slides(new_order, new_locality or None, new_indicator, new_year)
+    st.markdown(f"**{len(shown)} trang** sẽ được trình chiếu.")
+    widgets.data_notices(any(s.get("notice") for s in shown))
+    if st.button("Bắt đầu trình chiếu", type="primary", icon=":material/slideshow:", disabled=not shown):
         params.from_dict({"order": new_order, "locality": new_locality or "", "indicator": new_indicator,
                           "year": str(new_year), "slide": "1"})
         st.rerun()
@@ -87,28 +83,32 @@ def setup_view() -> None:
         st.caption("Tệp trình chiếu và báo cáo in được xuất theo một địa phương: chọn thứ tự "
                    "“Từng chỉ tiêu…” hoặc “Chệch hướng…” với một địa phương.")
         return
-    if not chromium_available():
+    missing = actions.exports_available()
+    if missing:
         # Exports draw charts with Chromium; everything else works without it.
-        st.warning(str(ChromiumMissing()))
+        st.warning(missing)
     e1, e2 = st.columns(2)
     with e1:
-        if st.button("Tạo tệp PowerPoint (.pptx)", icon=":material/co_present:", disabled=not chromium_available()):
-            with st.spinner("Đang vẽ biểu đồ và tạo tệp trình chiếu…"):
-                data, error = ui.export_deck(new_locality, new_year, "offtrack" if new_order == "offtrack" else "indicator")
-            if error:
-                st.error(error)
+        if st.button("Tạo tệp PowerPoint (.pptx)", icon=":material/co_present:", disabled=bool(missing)):
+            try:
+                with st.spinner("Đang vẽ biểu đồ và tạo tệp trình chiếu…"):
+                    deck = actions.deck_file(new_locality, new_year,
+                                             "offtrack" if new_order == "offtrack" else "indicator")
+            except actions.Refused as exc:
+                st.error(str(exc))
             else:
-                st.download_button("Tải tệp trình chiếu", data, file_name=f"tien-do-{new_locality}-{new_year}.pptx",
+                st.download_button("Tải tệp trình chiếu", deck, file_name=f"tien-do-{new_locality}-{new_year}.pptx",
                                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                                    icon=":material/download:")
     with e2:
-        if st.button("Tạo báo cáo in (.pdf)", icon=":material/print:", disabled=not chromium_available()):
-            with st.spinner("Đang tạo báo cáo PDF…"):
-                data, error = ui.export_report(new_locality, new_year)
-            if error:
-                st.error(error)
+        if st.button("Tạo báo cáo in (.pdf)", icon=":material/print:", disabled=bool(missing)):
+            try:
+                with st.spinner("Đang tạo báo cáo PDF…"):
+                    report = actions.report_file(new_locality, new_year)
+            except actions.Refused as exc:
+                st.error(str(exc))
             else:
-                st.download_button("Tải báo cáo PDF", data, file_name=f"bao-cao-{new_locality}-{new_year}.pdf",
+                st.download_button("Tải báo cáo PDF", report, file_name=f"bao-cao-{new_locality}-{new_year}.pdf",
                                    mime="application/pdf", icon=":material/download:")
 
 
@@ -121,38 +121,38 @@ def go(slide_number: int | None) -> None:
 
 def slide_view() -> None:
     st.html(PRESENT_CSS)
-    slides = ui.slides(order, locality or None, indicator, year)
-    if not slides:
+    shown = data.slides(order, locality or None, indicator, year)
+    if not shown:
         st.warning("Không có trang nào để trình chiếu với lựa chọn này.")
         st.button("Thoát", on_click=go, args=(None,))
         return
-    n = min(max(int(slide_param) if slide_param.isdigit() else 1, 1), len(slides))
-    s = slides[n - 1]
-    notice = SYNTHETIC_NOTICE if ui.is_synthetic() else s["notice"]
+    n = min(max(widgets.url_int(params, "slide", 1), 1), len(shown))
+    s = shown[n - 1]
+    notice = SYNTHETIC_NOTICE if data.is_synthetic() else s["notice"]
     head, nav = st.columns([5, 2], vertical_alignment="top")
     with head:
-        st.html(f'<p class="slide-title">{ui.html_text(s["title"])}</p>'
-                f'<p class="slide-sub">{ui.html_text(s["subtitle"])}</p>')
+        st.html(f'<p class="slide-title">{widgets.html_text(s["title"])}</p>'
+                f'<p class="slide-sub">{widgets.html_text(s["subtitle"])}</p>')
     with nav, st.container(horizontal=True, horizontal_alignment="right"):
         st.button("Trước", icon=":material/arrow_back:", on_click=go, args=(n - 1,), disabled=n == 1,
                   shortcut="Left", key="prev")
-        st.button("Tiếp", icon=":material/arrow_forward:", on_click=go, args=(n + 1,), disabled=n == len(slides),
+        st.button("Tiếp", icon=":material/arrow_forward:", on_click=go, args=(n + 1,), disabled=n == len(shown),
                   shortcut="Right", key="next", type="primary")
         st.button("Thoát", icon=":material/close:", on_click=go, args=(None,), key="exit", shortcut="Esc")
     chart, side = st.columns([3, 1], vertical_alignment="top")
     with chart:
         # theme=None: the figure's own large fonts, not Streamlit's small chart theme.
-        st.plotly_chart(slide_figure(s, height=640, large=True), config=CHART_CONFIG, key=f"slide-{n}",
+        st.plotly_chart(slides.slide_figure(s, height=640, large=True), config=CHART_CONFIG, key=f"slide-{n}",
                         theme=None)
     with side:
         st.html(f'<span class="slide-status" style="background:{s["status_colour"]}">'
-                f'{s["status_mark"]} {ui.html_text(s["status_label"])}</span>'
-                f'<p class="slide-fact">{s["latest_label"]}: <b>{ui.html_text(s["latest_text"])}</b></p>'
-                f'<p class="slide-fact">{s["target_label"]}: <b>{ui.html_text(s["target_text"])}</b></p>'
-                + "".join(f'<p class="slide-small">{ui.html_text(f)}</p>' for f in detail_facts(s["row"])[:4])
-                + f'<p class="slide-small">{ui.html_text(s["data_date"])}</p>'
-                + (f'<p class="slide-notice">{ui.html_text(notice)}</p>' if notice else ""))
-    st.html(f'<p class="slide-small">Nguồn: {ui.html_text(s["citation"])} · Trang {n}/{len(slides)}</p>')
+                f'{s["status_mark"]} {widgets.html_text(s["status_label"])}</span>'
+                f'<p class="slide-fact">{s["latest_label"]}: <b>{widgets.html_text(s["latest_text"])}</b></p>'
+                f'<p class="slide-fact">{s["target_label"]}: <b>{widgets.html_text(s["target_text"])}</b></p>'
+                + "".join(f'<p class="slide-small">{widgets.html_text(f)}</p>' for f in slides.detail_facts(s["row"])[:4])
+                + f'<p class="slide-small">{widgets.html_text(s["data_date"])}</p>'
+                + (f'<p class="slide-notice">{widgets.html_text(notice)}</p>' if notice else ""))
+    st.html(f'<p class="slide-small">Nguồn: {widgets.html_text(s["citation"])} · Trang {n}/{len(shown)}</p>')
 
 
 if slide_param:

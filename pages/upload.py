@@ -1,43 +1,37 @@
 """Nhập số liệu: download the template, upload a filled workbook, preview, commit; history and export.
 
-Thin: widgets -> indicators.importer / template / export -> render. User-provided text (file
-names, notes, messages that quote cells) is shown only through st.dataframe or ui.safe().
+Thin: widgets -> indicators.web.actions (preview, commit, revert, files) -> render. User-provided
+text (file names, notes, messages that quote cells) is shown only through st.dataframe or
+widgets.safe().
 """
 from __future__ import annotations
-
-import io
-import logging
 
 import pandas as pd
 import streamlit as st
 
-from indicators import export, fmt, importer, ui
-from indicators.auth import PermissionDenied
-from indicators.sql import query
-from indicators.template import write_template
-from indicators.xlsx_safety import MAX_FILE_BYTES, UnsafeFile
+from indicators.web import actions, data, fmt, session, widgets
 
-account = ui.require_page_role("officer")
-con = ui.connection()
+account = session.require_page_role("officer")
+safe = widgets.safe
 st.title("Nhập số liệu")
-st.caption(f"Tài khoản {ui.safe(account.display_name)} – nhập cho "
-           + ("toàn quốc" if account.is_admin else f"mã {ui.safe(account.locality_code)} và các xã/phường trực thuộc"))
+st.caption(f"Tài khoản {safe(account.display_name)} – nhập cho "
+           + ("toàn quốc" if account.is_admin else f"mã {safe(account.locality_code)} và các xã/phường trực thuộc"))
 
 
 def scope_options() -> dict[str, str]:
     """code -> label of the localities this account may report for (admins: pick a province first)."""
     if account.is_admin:
-        provinces = ui.provinces()
+        provinces = data.provinces()
         province = st.selectbox("Tỉnh/thành phố", provinces["locality_code"].tolist(),
                                 format_func=dict(zip(provinces["locality_code"], provinces["name"])).get,
                                 key="upload_province")
         root = province
     else:
         root = account.locality_code
-    row = con.cursor().execute("select name, level from locality where locality_code = $c", {"c": root}).fetchone()
-    options = {root: f"{row[0]} ({root})"}
-    if row[1] == "province":
-        communes = ui.communes_of(root)
+    place = data.locality(root)
+    options = {root: f"{place['name']} ({root})"}
+    if place["level"] == "province":
+        communes = data.communes_of(root)
         options.update({c: f"{n} ({c})" for c, n in zip(communes["locality_code"], communes["name"])})
     return options
 
@@ -60,13 +54,13 @@ def show_problems(problems: list, kind: str, key: str) -> None:
         where = ", ".join(x for x in (f"trang “{p.sheet}”" if p.sheet else "", f"dòng {p.row}" if p.row else "",
                                       f"cột {p.column}" if p.column else "") if x)
         text = p.message.split(": ", 1)[-1] if p.message.startswith("Trang “") else p.message
-        st.markdown(f"- **{ui.safe(where[:1].upper() + where[1:] if where else 'Tệp')}**: {ui.safe(text)}")
+        st.markdown(f"- **{safe(where[:1].upper() + where[1:] if where else 'Tệp')}**: {safe(text)}")
     more = len(problems) - SHOWN_PROBLEMS
     table = problems_table(problems)
     with st.expander(f"Bảng đầy đủ: {fmt.number(len(problems), 0)} {kind}"
                      + (f" (còn {fmt.number(more, 0)} {kind} chưa liệt kê ở trên)" if more > 0 else "")):
         st.dataframe(table, hide_index=True, width="stretch", key=key, column_config=PROBLEM_COLUMNS)
-    st.download_button(f"Tải danh sách {kind} (.xlsx)", data=lambda: export.table_bytes(table, "xlsx", kind.title()),
+    st.download_button(f"Tải danh sách {kind} (.xlsx)", data=lambda: actions.table_file(table, "xlsx", kind.title()),
                        file_name=f"{'loi' if kind == 'lỗi' else 'canh_bao'}_{uploaded.name.rsplit('.', 1)[0]}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:", on_click="ignore", key=key + "_download")
@@ -82,15 +76,7 @@ PROBLEM_COLUMNS = {"Trang": st.column_config.TextColumn(width="small"),
 st.subheader("1. Tải tệp mẫu")
 options = scope_options()
 locality = st.selectbox("Địa phương", list(options), format_func=options.get, key="template_locality")
-
-
-def template_bytes() -> bytes:
-    buf = io.BytesIO()
-    write_template(con.cursor(), locality, buf)
-    return buf.getvalue()
-
-
-st.download_button("Tải tệp mẫu (.xlsx)", data=template_bytes, file_name=f"mau_so_lieu_{locality}.xlsx",
+st.download_button("Tải tệp mẫu (.xlsx)", data=lambda: actions.template_file(locality), file_name=f"mau_so_lieu_{locality}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    icon=":material/download:", on_click="ignore")
 st.caption("Tệp mẫu có sẵn mã địa phương, mã chỉ tiêu và kỳ báo cáo; chỉ cần điền Giá trị (và Tử số, Mẫu số, "
@@ -100,29 +86,25 @@ st.caption("Tệp mẫu có sẵn mã địa phương, mã chỉ tiêu và kỳ 
 st.subheader("2. Tải lên tệp đã điền")
 done = st.session_state.pop("upload_done", None)
 if done:
-    st.success(ui.safe(done["message"]))
-    st.info(f"Xem trang Địa phương để thấy số liệu mới: mã {', '.join(ui.safe(c) for c in done['localities'][:10])}"
+    st.success(safe(done["message"]))
+    st.info(f"Xem trang Địa phương để thấy số liệu mới: mã {', '.join(safe(c) for c in done['localities'][:10])}"
             + (" …" if len(done["localities"]) > 10 else ""))
 uploaded = st.file_uploader("Chọn tệp Excel (.xlsx)", type=["xlsx"], key=f"upload_file_{st.session_state.get('upload_round', 0)}",
-                            max_upload_size=MAX_FILE_BYTES // (1024 * 1024))
+                            max_upload_size=actions.MAX_UPLOAD_MIB)
 if uploaded is not None:
-    data = uploaded.getvalue()
-    key = (importer.sha256_of(data), uploaded.name, account.user_name)
+    content = uploaded.getvalue()
+    # One preview per file (and account) in this session: a rerun reuses it, and the audit log
+    # holds one refusal event per attempt, not one per click.
+    key = (actions.file_digest(content), uploaded.name, account.user_name)
     cached = st.session_state.get("upload_preview")
     pv = cached[1] if cached and cached[0] == key else None
     if pv is None:
         try:
             with st.spinner("Đang kiểm tra tệp…"):
-                pv = importer.preview(con, data, uploaded.name, account.user_name)
+                pv = actions.preview_upload(account, content, uploaded.name)
             st.session_state["upload_preview"] = (key, pv)
-        except UnsafeFile as exc:
-            st.error(ui.safe(str(exc)))
-        except PermissionDenied as exc:
-            st.error(ui.safe(str(exc)))
-        except Exception:   # noqa: BLE001 — never a traceback on the page; preview writes nothing
-            logging.getLogger(__name__).exception("preview of %r failed", uploaded.name)
-            st.error(f"Không xử lý được tệp “{ui.safe(uploaded.name)}” do một lỗi của hệ thống (đã được ghi lại "
-                     "để khắc phục). Không có gì được ghi vào cơ sở dữ liệu. Hãy thử lại hoặc báo quản trị hệ thống.")
+        except actions.Refused as exc:
+            st.error(safe(str(exc)))
     if pv is not None:
         cols = st.columns(5)
         for col, (label, n) in zip(cols, [("Dòng số liệu", pv.n_rows), ("Mới", pv.n_new), ("Thay đổi", pv.n_changed),
@@ -130,8 +112,8 @@ if uploaded is not None:
             col.metric(label, fmt.number(n, 0), border=True)
         if pv.sheets:
             why = {"template": "trang hướng dẫn của tệp mẫu", "text_only": "chỉ có chữ, không có số liệu"}
-            st.caption("Đã đọc các trang: " + ", ".join(f"“{ui.safe(s)}”" for s in pv.sheets)
-                       + (". Không đọc: " + ", ".join(f"“{ui.safe(n)}” ({why[r]})" for n, r in pv.sheets_skipped)
+            st.caption("Đã đọc các trang: " + ", ".join(f"“{safe(s)}”" for s in pv.sheets)
+                       + (". Không đọc: " + ", ".join(f"“{safe(n)}” ({why[r]})" for n, r in pv.sheets_skipped)
                           if pv.sheets_skipped else ""))
         if pv.errors:
             st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
@@ -150,20 +132,15 @@ if uploaded is not None:
             st.warning(f"Có {fmt.number(len(pv.warnings), 0)} cảnh báo: hãy kiểm tra các giá trị dưới đây.")
             show_problems(pv.warnings, "cảnh báo", "upload_warnings")
             confirmed = st.checkbox("Tôi đã kiểm tra và xác nhận các cảnh báo", key="upload_confirm")
-        if pv.already_committed:
-            st.info(ui.safe(importer.already_message(pv.already_committed)))
-        elif not pv.errors and pv.validation.rows.empty:
-            st.info("Tệp không có dòng số liệu nào để nhập (các ô Giá trị đều trống).")
-        elif not pv.errors and not pv.has_changes:
-            st.info(ui.safe(importer.no_change_message(pv.file_name, pv.n_unchanged)))
+        if pv.notice:
+            st.info(safe(pv.notice))
         if st.button("Nhập dữ liệu", type="primary", disabled=not (pv.can_commit and confirmed),
                      key="upload_commit"):
             try:
-                result = importer.commit(con, pv, account.user_name, confirm_warnings=confirmed)
-            except (importer.ImportRefused, PermissionDenied) as exc:
-                st.error(ui.safe(str(exc)))
+                result = actions.commit_upload(account, pv, confirm_warnings=confirmed)
+            except actions.Refused as exc:
+                st.error(safe(str(exc)))
             else:
-                ui.clear_caches()          # every page shows the new values at once
                 st.session_state["upload_done"] = {"message": result.message, "upload_id": result.upload_id,
                                                    "localities": result.localities}
                 st.session_state.pop("upload_preview", None)
@@ -174,11 +151,11 @@ if uploaded is not None:
 st.subheader("3. Lịch sử số liệu")
 h1, h2 = st.columns(2)
 h_locality = h1.selectbox("Địa phương", list(options), format_func=options.get, key="history_locality")
-indicators = con.cursor().execute(query("history_indicators"), {"locality": h_locality}).fetchall()
+indicators = data.history_indicators(h_locality)
 names = {code: name + ("" if n else " · chưa có số liệu") for code, name, n in indicators}
 h_indicator = h2.selectbox("Chỉ tiêu", list(names), format_func=lambda c: f"{names[c]} ({c})",
                            key=f"history_indicator_{h_locality}")
-hist = importer.history(con, h_locality, h_indicator)
+hist = data.value_history(h_locality, h_indicator)
 if hist.empty:
     st.caption("Chưa có số liệu nào được báo cáo cho địa phương và chỉ tiêu này.")
 else:
@@ -196,17 +173,17 @@ st.subheader("4. Xuất số liệu hiện hành")
 e_locality = st.selectbox("Địa phương (kèm các xã/phường trực thuộc)", list(options), format_func=options.get,
                           key="export_locality")
 c1, c2 = st.columns(2)
-c1.download_button("Tải về Excel (.xlsx)", data=lambda: export.to_bytes(export.current_values(con, e_locality), "xlsx"),
+c1.download_button("Tải về Excel (.xlsx)", data=lambda: actions.export_file(e_locality, "xlsx"),
                    file_name=f"so_lieu_{e_locality}.xlsx", on_click="ignore", icon=":material/table:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-c2.download_button("Tải về CSV (.csv)", data=lambda: export.to_bytes(export.current_values(con, e_locality), "csv"),
+c2.download_button("Tải về CSV (.csv)", data=lambda: actions.export_file(e_locality, "csv"),
                    file_name=f"so_lieu_{e_locality}.csv", on_click="ignore", icon=":material/description:",
                    mime="text/csv")
 
 # --- admins: revert an upload ---------------------------------------------------------------
 if account.is_admin:
     with st.expander("Hoàn tác một lần nhập (quản trị)"):
-        recent = importer.recent_uploads(con, 20)
+        recent = data.recent_uploads(20)
         st.dataframe(pd.DataFrame({
             "Lần nhập": recent["upload_id"], "Tệp": recent["file_name"], "Người nhập": recent["user_name"],
             "Thời điểm": recent["uploaded_at"].dt.strftime("%d/%m/%Y %H:%M"), "Trạng thái": recent["state"],
@@ -214,7 +191,6 @@ if account.is_admin:
         upload_id = st.number_input("Số lần nhập cần hoàn tác", min_value=1, step=1, key="revert_id")
         if st.button("Hoàn tác", key="revert_button"):
             try:
-                st.success(ui.safe(importer.revert(con, int(upload_id), account.user_name)))
-                ui.clear_caches()
-            except (importer.ImportRefused, PermissionDenied) as exc:
-                st.error(ui.safe(str(exc)))
+                st.success(safe(actions.revert_upload(account, upload_id)))
+            except actions.Refused as exc:
+                st.error(safe(str(exc)))

@@ -48,10 +48,10 @@ select
 -- name: series_missing_horizons
 -- Target years that current_series has no sums for (it holds none at all when empty).
 with needed as (
-    -- the four milestones are always cached (series_insert); only other years need a look
+    -- the milestones ($milestones) are always cached (series_insert); only other years need a look
     select distinct target_year as horizon
     from target
-    where target_year not in (2026, 2030, 2035, 2045)
+    where target_year not in (select unnest($milestones))
 ),
 
 cached as (
@@ -155,7 +155,7 @@ where $upload_ids is null
 -- name: series_insert
 -- Cache, from current_observation, the series of every locality × indicator the uploads
 -- $upload_ids reported (null: every series): count, first, last two values, and the weighted
--- sums for every target year in `target` and the four milestones.
+-- sums for every target year in `target` and the milestones $milestones.
 insert into current_series
 with touched as (
     select distinct locality_code, indicator_code
@@ -166,7 +166,7 @@ with touched as (
 horizons as (
     select distinct target_year as horizon from target
     union
-    select unnest([2026, 2030, 2035, 2045])
+    select unnest($milestones)
 ),
 
 current_values as (

@@ -81,7 +81,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     import csv
 
-    from indicators.localities import locality_frame
+    from indicators.store.localities import locality_frame
     frame = locality_frame().set_index("locality_code")
     names = {c: frame.loc[c, "name"] for c in SERIES}
     with open(ROOT / "data" / "seed" / "indicators.csv", encoding="utf-8") as f:

@@ -52,7 +52,7 @@ def server(app_db, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {**os.environ, "INDICATORS_DB": str(app_db), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "indicators.serve",   # what `make run` starts
+    cmd = [sys.executable, "-m", "indicators.web.serve",   # what `make run` starts
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]

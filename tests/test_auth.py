@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from indicators.accounts import create_account, set_password, update_account
-from indicators.auth import (LOCK_MINUTES, MAX_FAILED_SIGN_INS, AccountError, PermissionDenied,
-                             get_account, require_write, sign_in, writable)
-from indicators.plans_admin import save_target
-from indicators.store import connect
+from indicators.auth.admin import create_account, set_password, update_account
+from indicators.auth.accounts import AccountError, PermissionDenied, get_account
+from indicators.auth.scope import require_write, writable
+from indicators.auth.signin import LOCK_MINUTES, MAX_FAILED_SIGN_INS, sign_in
+from indicators.plans.admin import save_target
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-thu-nghiem"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from indicators.bench import peak_mib
+from bench.run import peak_mib
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = "import json; from indicators.bench import peak_mib; print(json.dumps(peak_mib()))"
+CHILD = "import json; from bench.run import peak_mib; print(json.dumps(peak_mib()))"
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")

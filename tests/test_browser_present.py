@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from indicators.slides import slides_for
-from indicators.store import connect
+from indicators.present.slides import slides_for
+from indicators.store.connection import connect
 from tests.browser_support import SCRIPT_DONE
 
 pytestmark = pytest.mark.browser

@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from indicators.accounts import create_account, set_password
-from indicators.store import connect
-from indicators.text import fold
+from indicators.auth.admin import create_account, set_password
+from indicators.store.connection import connect
+from indicators.text.fold import fold
 from tests.browser_support import SCRIPT_DONE
 
 pytestmark = pytest.mark.browser

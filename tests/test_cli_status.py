@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from indicators.progress import STATUSES
-from indicators.status import STATUS_FIELDS
+from indicators.progress.statuses import STATUSES
+from indicators.progress.locality import STATUS_FIELDS
 from tests.conftest import ROOT
 
 
@@ -73,7 +73,7 @@ def test_table_uses_decimal_comma(seeded_db):
 def test_unknown_locality_is_refused_in_vietnamese(seeded_db):
     out = run_cli("status", "--locality", "1", db=seeded_db)
     assert out.returncode != 0
-    assert "Không có địa phương mã '1'" in out.stderr and "01" in out.stderr
+    assert "Không có địa phương mã “1”" in out.stderr and "01" in out.stderr
 
 
 def test_table_tells_apart_two_plans_setting_one_indicator(seeded_db):

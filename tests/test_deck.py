@@ -1,4 +1,4 @@
-"""The meeting deck (indicators.deck) and its renderer (indicators.render), read back with python-pptx.
+"""The meeting deck (indicators.present.deck) and its renderer (indicators.present.render), read back with python-pptx.
 
 Decks need Chromium (the `chromium` fixture: skipped locally without it, a failure in CI).
 LibreOffice is optional: when `soffice` is on PATH the deck is also converted to PDF.
@@ -18,9 +18,11 @@ from PIL import Image
 from pptx import Presentation
 from pptx.util import Pt
 
-from indicators import deck as dk, render, slides as sl
-from indicators.bench_deck import bench_deck
-from indicators.store import connect
+from indicators.present import deck as dk
+from indicators.present import render
+from indicators.present import slides as sl
+from bench.deck import bench_deck
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 TODAY = dt.date(2026, 3, 2)

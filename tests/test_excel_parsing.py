@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from indicators.excel_in import (CellError, header_field, is_future, normalise_code, parse_number,
-                                 parse_period, parse_yes_no, read_workbook)
-from indicators.xlsx_safety import check_xlsx
+from indicators.excel.cells import CellError, is_future, normalise_code, parse_number, parse_period, parse_yes_no
+from indicators.excel.workbook import header_field, read_workbook
+from indicators.excel.safety import check_xlsx
 
 TODAY = date(2026, 11, 24)
 

@@ -7,7 +7,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from indicators import export, importer
+from indicators.excel import export
+from indicators.excel import importer
 from tests.test_import import con, workbook  # noqa: F401  (fixture)
 
 
@@ -82,7 +83,7 @@ def test_any_table_download_is_escaped():
 
     from openpyxl import load_workbook
 
-    from indicators.export import table_bytes
+    from indicators.excel.export import table_bytes
     frame = pd.DataFrame({"Địa phương": ["=HYPERLINK(\"http://x\")", "Xã Hưng Đạo"], "Giá trị": [1.5, None]})
     wb = load_workbook(io.BytesIO(table_bytes(frame, "xlsx")))
     ws = wb.active
@@ -95,7 +96,7 @@ def test_any_table_download_is_escaped():
 def test_table_download_with_missing_integers():
     import pandas as pd
 
-    from indicators.export import table_bytes
+    from indicators.excel.export import table_bytes
     frame = pd.DataFrame({"Hạng": pd.array([1, None], dtype="Int64"), "Tên": ["a", "b"]})
     assert table_bytes(frame, "xlsx") and table_bytes(frame, "csv").decode("utf-8-sig").splitlines()[2] == ",b"
 

@@ -11,10 +11,11 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl import Workbook
 
-from indicators import auth, importer
-from indicators.cli_excel import add_cli
-from indicators.store import connect
-from indicators.xlsx_safety import UnsafeFile
+from indicators.auth import accounts, signin
+from indicators.excel import importer
+from indicators.cli.excel import add_cli
+from indicators.store.connection import connect
+from indicators.excel.safety import UnsafeFile
 
 HEADERS = ["Mã địa phương", "Tên địa phương", "Mã chỉ tiêu", "Tên chỉ tiêu", "Đơn vị", "Kỳ báo cáo",
            "Giá trị", "Tử số", "Mẫu số", "Nguồn / ghi chú"]
@@ -87,7 +88,7 @@ def fast_workbook(rows: list[list]) -> bytes:
 def add_account(con, user_name: str, role: str, locality: str | None) -> None:
     con.execute("insert into account (user_name, display_name, role, locality_code, password_hash) "
                 "values ($u, $u, $r, $l, $h)",
-                {"u": user_name, "r": role, "l": locality, "h": auth.hash_password("mat-khau-thu-nghiem")})
+                {"u": user_name, "r": role, "l": locality, "h": signin.hash_password("mat-khau-thu-nghiem")})
 
 
 def commune_keys(con, n: int, skip=("09931",)) -> list[tuple[str, str, str]]:
@@ -254,14 +255,14 @@ def test_scope_rows_outside_are_errors_and_a_crafted_commit_is_refused_and_logge
     good = importer.preview(con, data, "xa.xlsx", "canbo-lc")
     assert good.can_commit
     before = snapshot(con)
-    with pytest.raises(auth.PermissionDenied, match="03640|12"):
+    with pytest.raises(accounts.PermissionDenied, match="03640|12"):
         importer.commit(con, good, "canbo-xa")
     assert snapshot(con) == before
     assert count(con, "select count(*) from audit_event where action = 'denied' and user_name = 'canbo-xa'") == 1
 
 
 def test_a_viewer_cannot_import(con):
-    with pytest.raises(auth.PermissionDenied):
+    with pytest.raises(accounts.PermissionDenied):
         importer.preview(con, workbook([["12", "bhyt_coverage", "2026", 95]]), "v.xlsx", "xem")
 
 
@@ -282,7 +283,7 @@ def test_revert_restores_previous_values_admin_only_and_once(con):
                            "where u.state = 'committed' and locality_code = '12' and indicator_code = "
                            "'bhyt_coverage' and period = '2025' order by upload_id desc limit 1").fetchone()[0]
     assert current() == 95.4
-    with pytest.raises(auth.PermissionDenied):
+    with pytest.raises(accounts.PermissionDenied):
         importer.revert(con, up, "canbo-lc")
     message = importer.revert(con, up, "admin")
     assert f"lần nhập số {up}" in message and current() == 95.0
@@ -421,7 +422,7 @@ def test_excel_error_cells_and_formula_codes_are_reported_not_skipped(con):
 
 
 def test_bench_import_runs_on_a_small_workbook():
-    from indicators.bench_import import bench_import
+    from bench.importing import bench_import
     result = bench_import(repeats=1, peer_repeats=1, n_rows=300)
     assert set(result) == {"import_100k_s", "import_100k_peak_mib", "import_peer_read_s"}
     assert 0 < result["import_100k_s"] < 60 and result["import_100k_peak_mib"] > 50
@@ -434,10 +435,10 @@ def test_overview_cache_follows_commit_and_revert(seeded_db):
 
     from openpyxl import Workbook
 
-    from indicators import importer
-    from indicators.accounts import set_password
-    from indicators.scorecard import is_current_fresh, scorecard
-    from indicators.store import connect
+    from indicators.excel import importer
+    from indicators.auth.admin import set_password
+    from indicators.progress.scorecard import is_current_fresh, scorecard
+    from indicators.store.connection import connect
     con = connect(seeded_db)
     set_password(con, "quantri", "quantri", "mat-khau-quan-tri")
     wb = Workbook()

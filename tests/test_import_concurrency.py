@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from indicators import importer
-from indicators.store import StoreError, connect
+from indicators.excel import importer
+from indicators.store.connection import StoreError, connect
 from tests.conftest import ROOT
 from tests.test_import import con, workbook  # noqa: F401  (fixture)
 
@@ -74,7 +74,7 @@ def test_same_keys_the_later_import_wins_and_history_holds_both(con):
 
 HOLDER = """
 import sys, time
-from indicators.store import connect
+from indicators.store.connection import connect
 con = connect(sys.argv[1])
 print("open", flush=True)
 sys.stdin.readline()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from indicators.store import connect
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 from tests.test_import import add_account, commune_keys, fast_workbook
 
@@ -20,8 +20,8 @@ DELAYS = (0.0, 0.05, 0.15, 0.3, 0.6)   # seconds after the child starts committi
 CHILD = """
 import sys
 from pathlib import Path
-from indicators import importer
-from indicators.store import connect
+from indicators.excel import importer
+from indicators.store.connection import connect
 con = connect(sys.argv[1])
 data = Path(sys.argv[2]).read_bytes()
 pv = importer.preview(con, data, "lon.xlsx", "admin")

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from indicators import importer
+from indicators.excel import importer
 from tests.test_import import con  # noqa: F401 — the seeded store fixture
 
 HEAD = ["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"]

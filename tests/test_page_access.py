@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.accounts import create_account, set_password
-from indicators.store import connect
+from indicators.auth.admin import create_account, set_password
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-thu-nghiem"

@@ -6,8 +6,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.status import locality_progress
-from indicators.store import connect
+from indicators.progress.locality import locality_progress
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 STATUS_LABELS = ["Đã đạt", "Đúng tiến độ", "Cần tăng tốc", "Chệch hướng", "Chưa đủ số liệu"]
@@ -74,7 +74,7 @@ def test_illustrative_notice_is_visible(seeded_db):
 
 
 def test_no_illustrative_notice_without_samples(tmp_path, monkeypatch):
-    from indicators.setup_db import init_db
+    from indicators.store.setup import init_db
     db = tmp_path / "clean.duckdb"
     init_db(db, samples=False)
     monkeypatch.setenv("INDICATORS_DB", str(db))
@@ -139,7 +139,7 @@ def test_english_interface(seeded_db):
 
 
 def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkeypatch):
-    from indicators import ui
+    from indicators.web import connection
     db = tmp_path / "new" / "health.duckdb"
     monkeypatch.setenv("INDICATORS_DB", str(db))
     open_app()
@@ -148,7 +148,7 @@ def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkey
     con.execute("insert into upload (file_name, sha256, user_name) values ('b.xlsx', 'y', 'canbo')")
     before = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
               for t in ("locality", "target", "baseline", "observation", "upload")}
-    ui._connection.clear()  # as a new app process would
+    connection.shared_connection.clear()  # as a new app process would
     at = open_app()
     assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
     after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.progress import STATUS_LABELS_VI, STATUSES
-from indicators.scorecard import scorecard
-from indicators.store import connect
+from indicators.progress.statuses import STATUS_LABELS_VI, STATUSES
+from indicators.progress.scorecard import scorecard
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 

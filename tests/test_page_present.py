@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from indicators.slides import slides_for
-from indicators.store import connect
+from indicators.present.slides import slides_for
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "present.py")

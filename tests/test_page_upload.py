@@ -6,8 +6,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.auth import hash_password
-from indicators.store import connect
+from indicators.auth.signin import hash_password
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 from tests.test_import import workbook
 

@@ -1,13 +1,13 @@
-"""Tests for indicators.progress: hand-checked, table-style cases."""
+"""Tests for indicators.progress.method: hand-checked, table-style cases."""
 import math
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from indicators.progress import (
-    STATUS_COLOURS, STATUS_LABELS_EN, STATUS_LABELS_VI, STATUS_MARKS, STATUSES,
-    Progress, evaluate, period_time, satisfies, weighted_projection,
-)
+from indicators.progress.method import Progress, evaluate, period_time, satisfies, weighted_projection
+from indicators.progress.statuses import STATUS_COLOURS, STATUS_LABELS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
+
+STATUS_LABELS_EN = STATUS_LABELS["en"]
 
 approx = pytest.approx
 

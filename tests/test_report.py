@@ -1,4 +1,4 @@
-"""The printable report (indicators.report): its HTML, page grouping, and the PDF Chromium prints."""
+"""The printable report (indicators.present.report): its HTML, page grouping, and the PDF Chromium prints."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +10,12 @@ import sys
 
 import pytest
 
-from indicators import render, report as rp, slides as sl
-from indicators.deck import DeckError
-from indicators.status import locality_progress
-from indicators.store import connect
+from indicators.present import render
+from indicators.present import report as rp
+from indicators.present import slides as sl
+from indicators.present.deck import DeckError
+from indicators.progress.locality import locality_progress
+from indicators.store.connection import connect
 from tests.conftest import ROOT
 
 PNG_1PX = bytes.fromhex(  # a valid 1×1 PNG, standing in for a chart

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from indicators import scorecard as sc
-from indicators.progress import period_time
-from indicators.sql import QUERY_DIR
-from indicators.store import connect
+from indicators.progress import scorecard as sc
+from indicators.progress.method import period_time
+from indicators.store.sql import QUERY_DIR
+from indicators.store.connection import connect
 
 COMMUNES = {"98": ["98001", "98002", "98003", "98004"], "97": ["97001"]}
 INDICATORS = [("cover", "percent"), ("deaths", "per_1000"), ("doctors", "per_10000"),

@@ -1,13 +1,14 @@
-"""indicators.scorecard: what a leader's overview is built from — cells and their counts,
+"""indicators.progress.scorecard: what a leader's overview is built from — cells and their counts,
 direction-aware trends, scopes, ranking, completeness — and the caches that keep it fast."""
 from __future__ import annotations
 
 import pytest
 
-from indicators import scorecard as sc
-from indicators.progress import STATUSES, period_time
-from indicators.status import locality_progress
-from indicators.store import connect
+from indicators.progress import scorecard as sc
+from indicators.progress.method import period_time
+from indicators.progress.statuses import STATUSES
+from indicators.progress.locality import locality_progress
+from indicators.store.connection import connect
 
 # Two provinces, three communes: 98 ⊃ {98001, 98002}, 97 ⊃ {97001}.
 LOCALITIES = [("98", None), ("98001", "98"), ("98002", "98"), ("97", None), ("97001", "97")]

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from indicators import scorecard as sc
-from indicators.progress import period_time
-from indicators.status import locality_progress
-from indicators.store import connect
+from indicators.progress import scorecard as sc
+from indicators.progress.method import period_time
+from indicators.progress.locality import locality_progress
+from indicators.store.connection import connect
 
 PROVINCE = "99"
 COMPARED = ("status", "target_year", "target_value", "target_comparator", "baseline_value",
@@ -278,7 +278,7 @@ def test_seeded_localities_match_locality_progress(seeded_db, year):
 # ---------------------------------------------------------------- the pandas peer of the benchmark
 
 def test_pandas_peer_gives_the_same_cells(seeded_db):
-    from indicators.bench_scorecard import scorecard_pandas
+    from bench.scorecard import scorecard_pandas
     for cases, year in ((CASES, 2030), (CASES, 2026)):
         con = build_db(cases)
         sc.refresh_current_observations(con)

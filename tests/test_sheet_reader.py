@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from indicators import importer, sheet_reader
-from indicators.excel_in import read_workbook
-from indicators.xlsx_safety import UnsafeFile, check_xlsx
+from indicators.excel import importer
+from indicators.excel import reader as sheet_reader
+from indicators.excel.workbook import read_workbook
+from indicators.excel.safety import UnsafeFile, check_xlsx
 from tests.test_import import con, workbook  # noqa: F401 — the seeded store fixture
 
 
@@ -90,7 +91,7 @@ def test_a_broken_workbook_is_the_readers_refusal_not_a_crash(monkeypatch):
     """The worker answers with the reader's own error; the officer gets a sentence, not a traceback."""
     def refuse(data, names):
         raise sheet_reader.ReaderFailed("Cannot detect file format")
-    monkeypatch.setattr("indicators.excel_in.read_sheets", refuse)
+    monkeypatch.setattr("indicators.excel.workbook.read_sheets", refuse)
     with pytest.raises(UnsafeFile) as exc:
         _read(_book({}), "hong.xlsx")
     assert str(exc.value).startswith("Tệp “hong.xlsx” không đọc được: cấu trúc bên trong không đúng chuẩn")

@@ -1,4 +1,4 @@
-"""indicators.slides: what each slide says, and the three presentation orders.
+"""indicators.present.slides: what each slide says, and the three presentation orders.
 
 Pure cases use literal status rows; the orders are also checked on the seeded database
 against the `target` table itself.
@@ -10,14 +10,14 @@ import re
 import pandas as pd
 import pytest
 
-from indicators import slides as sl
-from indicators.progress import STATUSES
-from indicators.status import LocalityProgress
-from indicators.store import connect
+from indicators.present import slides as sl
+from indicators.progress.statuses import STATUSES
+from indicators.progress.locality import LocalityProgress
+from indicators.store.connection import connect
 
 
 def row(**over) -> dict:
-    """A status row as indicators.status makes it (Lai Châu, infant mortality, hand-written)."""
+    """A status row as indicators.progress.locality makes it (Lai Châu, infant mortality, hand-written)."""
     base = {
         "locality_code": "12", "indicator_code": "infant_mortality", "plan_code": "LC-243-2025",
         "indicator_name": "Tỷ suất tử vong trẻ em dưới 1 tuổi", "indicator_group": "Bà mẹ – trẻ em",
@@ -249,5 +249,7 @@ def test_locality_name(con):
     assert sl.locality_name(con, "99") is None
 
 
-def test_every_status_has_an_attention_rank():
-    assert set(sl.ATTENTION) == set(STATUSES)
+def test_slides_in_attention_order_put_off_track_first():
+    rows = [{"status": s} for s in STATUSES]
+    ordered = sorted(rows, key=sl.attention_key)
+    assert [r["status"] for r in ordered] == ["off_track", "needs_acceleration", "no_data", "on_track", "achieved"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.setup_db import init_db
-from indicators.store import connect, schema_version
+from indicators.store.setup import init_db
+from indicators.store.connection import connect, schema_version
 from tests.test_seed_catalogue import EXPECTED_BASELINES, EXPECTED_TARGETS
 
 TABLES = ("locality", "indicator", "plan", "target", "baseline", "upload", "observation")

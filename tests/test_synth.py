@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators import scorecard as sc
-from indicators.setup_db import init_db
-from indicators.store import DEFAULT_DB
-from indicators.synth import (
+from indicators.progress import scorecard as sc
+from indicators.store.setup import init_db
+from indicators.store.connection import DEFAULT_DB
+from bench.synth import (
     MILESTONES, SYN_FILE, SYN_PLAN, SYNTHETIC_TITLE, SynthError, build_synthetic, is_synthetic,
     quarters, synthetic_frames,
 )
@@ -145,15 +145,9 @@ def test_rebuilding_replaces_the_synthetic_file(tmp_path):
 
 
 def run_cli(*argv: str) -> int:
-    """`python -m indicators …` as __main__ wires it: a global --db and the subcommands."""
-    import argparse
-
-    from indicators.cli_scorecard import add_cli
-    parser = argparse.ArgumentParser(prog="python -m indicators")
-    parser.add_argument("--db")
-    add_cli(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    """`python -m indicators …` in this process: the command line's own parser and dispatch."""
+    from indicators.cli import main
+    return main(list(argv))
 
 
 def test_cli_synth_then_scorecard(tmp_path, capsys):

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from indicators import importer
-from indicators.template import HEADERS, TEMPLATE_VERSION, write_template
-from indicators.xlsx_safety import check_xlsx
+from indicators.excel import importer
+from indicators.excel.template import HEADERS, TEMPLATE_VERSION, write_template
+from indicators.excel.safety import check_xlsx
 from tests.test_import import con  # noqa: F401  (fixture: seeded database with accounts)
 
 TODAY = date(2026, 11, 24)

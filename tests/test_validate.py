@@ -6,8 +6,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators.excel_in import FIELDS, WorkbookRows
-from indicators.validate import Catalogue, validate
+from indicators.excel.workbook import FIELDS, WorkbookRows
+from indicators.excel.validate import Catalogue, validate
 
 TODAY = date(2026, 11, 24)
 CATALOGUE = Catalogue(

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from indicators import xlsx_safety
-from indicators.xlsx_safety import UnsafeFile, check_xlsx
+from indicators.excel import safety as xlsx_safety
+from indicators.excel.safety import UnsafeFile, check_xlsx
 
 
 def plain_xlsx(rows: int = 3) -> bytes:
@@ -182,7 +182,7 @@ def test_compression_excel_never_writes_is_refused(method):
 
 
 def _read(data: bytes):
-    from indicators.excel_in import read_workbook
+    from indicators.excel.workbook import read_workbook
     return read_workbook(data, check_xlsx(data, "t.xlsx"))
 
 
@@ -256,7 +256,7 @@ def test_too_many_rows(monkeypatch):
 
 def test_more_data_rows_than_allowed_after_reading(monkeypatch):
     """Formatted blank rows pass the cheap count; the exact count after reading still applies."""
-    from indicators import excel_in
+    from indicators.excel import workbook as excel_in
     monkeypatch.setattr(excel_in, "MAX_DATA_ROWS", 3)
     data = plain_xlsx(rows=5)
     with pytest.raises(UnsafeFile, match="hơn 3 dòng số liệu"):

@@ -1,0 +1,114 @@
+"""`python -m indicators bench`: speed and memory, each figure a median of several runs.
+
+Keys (DESIGN.md): import_100k_s, import_100k_peak_mib, import_peer_read_s, scorecard_national_s,
+scorecard_national_pandas_s, scorecard_province_s, overview_apptest_cold_s,
+overview_apptest_warm_s, overview_peak_mib, deck_10_slides_s. A key is absent until the
+feature it measures exists. Page timings run in a child process so that its peak memory is
+the page's own, not the benchmark's.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+from indicators.paths import PROJECT_ROOT
+
+OVERVIEW_PAGE = PROJECT_ROOT / "pages" / "overview.py"
+SYNTHETIC_DB = PROJECT_ROOT / "data" / "synthetic.duckdb"
+
+def peak_mib() -> float:
+    """This process's own peak resident memory, in MiB.
+
+    Linux's VmHWM belongs to the process's current address space. getrusage's ru_maxrss does
+    not: it keeps the parent's resident size at the moment the child was spawned, so a child of
+    a benchmark that had just read a workbook with pandas reported ~1.3 GB it never used.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # elsewhere: the best we have
+
+
+_APPTEST_CHILD = r"""
+import json, os, sys, time
+from streamlit.testing.v1 import AppTest
+from bench.run import peak_mib
+page, runs = sys.argv[1], int(sys.argv[2])
+t0 = time.perf_counter()
+at = AppTest.from_file(page, default_timeout=120)
+at.run()
+cold = time.perf_counter() - t0
+if at.exception:
+    raise SystemExit(f"page failed: {at.exception}")
+warm = []
+for _ in range(runs):
+    t0 = time.perf_counter()
+    at.run()
+    warm.append(time.perf_counter() - t0)
+print(json.dumps({"cold": cold, "warm": warm, "peak_mib": peak_mib()}))
+"""
+
+
+def page_apptest(page: Path, db: Path, *, repeats: int = 3, warm_runs: int = 5) -> dict:
+    """Cold first run, warm reruns and peak memory of one page's AppTest on database `db`,
+    each in a fresh child process; medians over `repeats` processes."""
+    import os
+    env = {**os.environ, "INDICATORS_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT)}
+    colds, warms, peaks = [], [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", _APPTEST_CHILD, str(page), str(warm_runs)],
+                             cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            raise RuntimeError(f"AppTest of {page.name} failed: {out.stderr[-2000:]}")
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        colds.append(result["cold"])
+        warms.append(statistics.median(result["warm"]))
+        peaks.append(result["peak_mib"])
+    return {"cold_s": statistics.median(colds), "warm_s": statistics.median(warms),
+            "peak_mib": statistics.median(peaks)}
+
+
+def run_all(*, quick: bool = False) -> dict:
+    """Every benchmark whose feature exists; `quick` uses fewer repeats (for a smoke test)."""
+    repeats = 1 if quick else 3
+    report: dict[str, float] = {}
+    # The scorecard first, on a quiet process: the import benchmark's workbooks (and pandas' read
+    # of one) leave this process larger and the machine warmer.
+    try:
+        from bench.scorecard import bench_scorecard
+    except ImportError:
+        bench_scorecard = None
+    if bench_scorecard:
+        report.update(bench_scorecard(SYNTHETIC_DB, repeats=repeats + 4))
+        if OVERVIEW_PAGE.exists():
+            page = page_apptest(OVERVIEW_PAGE, SYNTHETIC_DB, repeats=repeats)
+            report.update(overview_apptest_cold_s=page["cold_s"], overview_apptest_warm_s=page["warm_s"],
+                          overview_peak_mib=page["peak_mib"])
+    try:
+        from bench.importing import bench_import
+    except ImportError:
+        bench_import = None
+    if bench_import:
+        report.update(bench_import(repeats=repeats))
+    try:
+        from bench.deck import bench_deck
+    except ImportError:
+        bench_deck = None
+    if bench_deck:
+        # A private seeded database: the benchmark never opens the one the app is using.
+        import tempfile
+
+        from indicators.store.setup import init_db
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "deck.duckdb"
+            init_db(db)
+            report.update(bench_deck(db, repeats=repeats))
+    return {k: round(v, 4) for k, v in report.items()}

@@ -1,0 +1,50 @@
+"""What every command shares: exit codes, one-sentence errors, a connection that is closed."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+import duckdb
+
+from indicators.store.connection import connect
+from indicators.store.localities import find_locality, unknown_locality_message
+
+# Exit codes of every command (README, "Command line").
+EXIT_OK = 0
+EXIT_REJECTED = 1      # a file with errors, or refused before reading
+EXIT_ARGS = 2          # bad arguments: unknown locality, indicator, upload …
+EXIT_STORE = 3         # the database cannot be opened
+EXIT_HELD = 4          # import held back until --confirm-warnings; deck/report: charts cannot be
+#                        drawn; `user`: the acting account may not do this
+EXIT_DENIED = 5        # import, revert: the account may not write this
+EXIT_SYNTH_REFUSED = 6  # `synth` will not overwrite a file that holds real data
+
+
+def err(text: str) -> None:
+    """One sentence on standard error."""
+    print(text, file=sys.stderr)
+
+
+@contextlib.contextmanager
+def opened(db: str | None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database for one command, closed when it is done (StoreError reaches main: exit 3)."""
+    con = connect(db, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def known_locality(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
+    """The locality, or None after saying on stderr that the code names none."""
+    found = find_locality(con, code)
+    if found is None:
+        err(unknown_locality_message(code))
+    return found
+
+
+def operator_name() -> str:
+    """Who runs the command line, as the audit log names them: cli:<operating-system user>."""
+    return "cli:" + (os.environ.get("USER") or "operator")

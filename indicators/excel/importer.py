@@ -1,0 +1,412 @@
+"""Excel import against the store: preview, commit, revert, history.
+
+- `preview(con, data, file_name, user_name)` checks the file (xlsx_safety), reads it
+  (excel_in), validates it (validate) and compares it with the current values: counts of new,
+  changed (old → new), unchanged and rejected rows. It writes nothing.
+- `commit(con, preview, user_name, confirm_warnings=...)` writes it in ONE transaction (all
+  rows or none), refusing while any error remains or warnings are unconfirmed, and re-checks
+  the uploader's scope with scope.require_write so a crafted call cannot bypass the preview.
+  A file whose SHA-256 matches a committed upload changes nothing.
+- `revert(con, upload_id, user_name)` (admin) marks an upload reverted, so the previous
+  values are current again.
+
+Writes are serialised by a module-level lock (one process, many Streamlit threads); each
+operation uses its own cursor. Another process holding the database gets store.StoreError
+from store.connect before any of this runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from indicators.auth import scope
+from indicators.excel import workbook
+from indicators.excel.cells import normalise_code
+from indicators.text import fmt
+from indicators.excel import safety
+from indicators.store.sql import query
+from indicators.excel.validate import Catalogue, Problem, Validation, validate
+
+ACTION = "nhập số liệu"
+_WRITE_LOCK = threading.Lock()
+
+
+class ImportRefused(Exception):
+    """A commit or revert that did not happen; the message is a Vietnamese sentence."""
+
+
+@dataclass
+class Preview:
+    """What an import would do; nothing has been written."""
+    file_name: str
+    sha256: str
+    size_bytes: int
+    user_name: str
+    sheets: list[str]
+    validation: Validation
+    diff: pa.Table                          # clean rows + old_value + change (new/changed/unchanged)
+    already_committed: dict | None = None   # the committed upload with the same SHA-256, if any
+    sheets_skipped: list[tuple[str, str]] = field(default_factory=list)   # (sheet, 'template'|'text_only')
+    data_version: tuple = ()                # the store's uploads as of the preview (see _data_version)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.validation.problems
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.validation.errors
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.validation.warnings
+
+    @property
+    def n_rows(self) -> int:
+        return self.validation.n_rows
+
+    @property
+    def n_rejected(self) -> int:
+        return self.validation.n_rejected
+
+    @cached_property
+    def _diff_counts(self) -> dict[str, int]:
+        return _counts(self.diff)   # the diff never changes after the preview: count it once
+
+    def _count(self, change: str) -> int:
+        return self._diff_counts.get(change, 0)
+
+    @property
+    def n_new(self) -> int:
+        return self._count("new")
+
+    @property
+    def n_changed(self) -> int:
+        return self._count("changed")
+
+    @property
+    def n_unchanged(self) -> int:
+        return self._count("unchanged")
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        """Changed rows: locality, indicator, period, old value → new value."""
+        cols = ["locality_code", "indicator_code", "period", "old_value", "value", "sheet", "row"]
+        if self.diff.num_rows == 0:
+            return pd.DataFrame(columns=cols)
+        return self.diff.filter(pc.equal(self.diff["change"], "changed")).select(cols).to_pandas()
+
+    @property
+    def localities(self) -> list[str]:
+        return sorted(set(self.validation.rows["locality_code"])) if len(self.validation.rows) else []
+
+    @property
+    def has_changes(self) -> bool:
+        """Something new or changed: a file that only repeats current values is not an upload."""
+        return self.n_new + self.n_changed > 0
+
+    @property
+    def can_commit(self) -> bool:
+        return (not self.errors and self.already_committed is None and len(self.validation.rows) > 0
+                and self.has_changes)
+
+    @property
+    def notice(self) -> str | None:
+        """Why a file without errors has nothing to commit (already imported, no values, nothing
+        new), as one sentence; None otherwise."""
+        if self.already_committed:
+            return already_message(self.already_committed)
+        if self.errors:
+            return None
+        if self.validation.rows.empty:
+            return "Tệp không có dòng số liệu nào để nhập (các ô Giá trị đều trống)."
+        if not self.has_changes:
+            return no_change_message(self.file_name, self.n_unchanged)
+        return None
+
+    def summary(self) -> dict:
+        """Counts and every problem, as the CLI's JSON prints them."""
+        return {
+            "file_name": self.file_name, "sha256": self.sha256, "sheets": self.sheets,
+            "sheets_skipped": [{"sheet": n, "reason": r} for n, r in self.sheets_skipped],
+            "n_rows": self.n_rows, "n_new": self.n_new, "n_changed": self.n_changed,
+            "n_unchanged": self.n_unchanged, "n_rejected": self.n_rejected,
+            "n_errors": len(self.errors), "n_warnings": len(self.warnings),
+            "already_committed_upload_id": (self.already_committed or {}).get("upload_id"),
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+@dataclass
+class CommitResult:
+    upload_id: int | None
+    n_new: int
+    n_changed: int
+    n_unchanged: int
+    message: str
+    already_committed: bool = False
+    localities: list[str] = field(default_factory=list)
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the original error if the transaction is already gone."""
+    try:
+        cur.execute("rollback")
+    except duckdb.Error:
+        pass
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_catalogue(cur: duckdb.DuckDBPyConnection) -> Catalogue:
+    indicators = cur.execute(query("import_indicators")).df().set_index("indicator_code")
+    localities = dict(cur.execute(query("import_localities")).fetchall())
+    return Catalogue(indicators=indicators, localities=localities)
+
+
+def _history(cur: duckdb.DuckDBPyConnection, localities: set[str]) -> pd.DataFrame:
+    """Per locality × indicator of these localities: n_values, median_value, mad_value."""
+    return cur.execute(query("import_history_stats"), {"localities": sorted(localities)}).df()
+
+
+def _counts(diff: pa.Table) -> dict[str, int]:
+    if diff.num_rows == 0:
+        return {}
+    return {r["values"]: r["counts"] for r in pc.value_counts(diff["change"]).to_pylist()}
+
+
+def _diff(cur: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pa.Table:
+    """The rows beside their key's current value (Arrow end to end: pandas object columns
+    would cost DuckDB a Python conversion per cell)."""
+    cur.register("import_rows", pa.Table.from_pandas(rows, preserve_index=False))
+    try:
+        return cur.execute(query("import_diff")).to_arrow_table()
+    finally:
+        cur.unregister("import_rows")
+
+
+def _moved_since_preview(before: pa.Table, now: pa.Table) -> int:
+    """Keys whose current value changed between the preview and the commit (another upload)."""
+    key = ["locality_code", "indicator_code", "period"]
+    a = before.select([*key, "old_value"]).to_pandas()
+    b = now.select([*key, "old_value"]).to_pandas()
+    both = a.merge(b, on=key, suffixes=("_then", "_now"))
+    then, now_ = both["old_value_then"], both["old_value_now"]
+    return int(((then != now_) & ~(then.isna() & now_.isna())).sum())
+
+
+def _data_version(cur: duckdb.DuckDBPyConnection) -> tuple:
+    """Changes whenever an upload is committed or reverted: a preview's diff is reused at commit
+    time only if nothing changed since."""
+    return tuple(cur.execute("select max(upload_id), count(*) filter (where state <> 'committed') "
+                             "from upload").fetchone())
+
+
+def _already(cur: duckdb.DuckDBPyConnection, sha: str) -> dict | None:
+    row = cur.execute(query("committed_upload_by_sha"), {"sha": sha}).fetchone()
+    if row is None:
+        return None
+    return {"upload_id": row[0], "user_name": row[1], "uploaded_at": row[2], "file_name": row[3]}
+
+
+def already_message(found: dict) -> str:
+    when = found["uploaded_at"].strftime("%H:%M ngày %d/%m/%Y") if found.get("uploaded_at") else ""
+    return (f"Tệp này đã được nhập trước đây (lần nhập số {found['upload_id']}, tệp “{found['file_name']}”, "
+            f"bởi {found['user_name']}, lúc {when}); không có thay đổi nào.")
+
+
+def clean_file_name(name: str) -> str:
+    """The uploaded file's name as recorded and shown: its last path part, control characters as
+    "_", at most 200 characters (the browser sends whatever the officer's system had)."""
+    name = re.split(r"[\\/]", str(name))[-1]
+    name = re.sub(r"[\x00-\x1f\x7f]", "_", name)
+    name = re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", name).strip() or "tệp không tên.xlsx"  # bidi tricks
+    return name if len(name) <= 200 else name[:190] + "…" + name[-9:]
+
+
+def no_change_message(file_name: str, n_unchanged: int) -> str:
+    return (f"Không có gì thay đổi: cả {fmt.number(n_unchanged, 0)} giá trị trong tệp “{file_name}” đều đã có sẵn "
+            "với đúng giá trị này; không tạo lần nhập mới.")
+
+
+def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_name: str, *,
+            today: date | None = None) -> Preview:
+    """Check, read, validate and compare a workbook; writes nothing.
+
+    Raises scope.PermissionDenied for an account that cannot upload (logged by auth) and
+    safety.UnsafeFile for a refused file (nothing is written for it).
+    """
+    cur = con.cursor()
+    account = scope.require_role(cur, user_name, "officer", ACTION)
+    file_name = clean_file_name(file_name)
+    info = safety.check_xlsx(data, file_name)
+    read = workbook.read_workbook(data, info)
+    catalogue = load_catalogue(cur)
+    # Every code the file names, in either code column: a blank "Mã xã" is filled in from "Mã tỉnh".
+    named = {normalise_code(v) for column in ("locality_code", "province_code")
+             for v in set(read.rows[column].dropna().unique())}
+    codes = named | {c.zfill(5) for c in named if c.isdigit()}   # "4" under a Mã xã header is 00004
+    writable = scope.writable(cur, account, codes & catalogue.localities.keys())
+    history = _history(cur, codes)
+    checked = validate(read, catalogue, writable, history, today or date.today())
+    version = _data_version(cur)
+    return Preview(file_name=file_name, sha256=sha256_of(data), size_bytes=len(data), user_name=user_name,
+                   sheets=read.sheets_read, sheets_skipped=read.sheets_skipped, validation=checked,
+                   diff=_diff(cur, checked.rows),
+                   already_committed=_already(cur, sha256_of(data)), data_version=version)
+
+
+def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the overview's cache of current values (scorecard.refresh_current_observations) up
+    to date, in a transaction of its own after a commit or revert. The cache is derived data:
+    if this fails, pages still read correct values (they rebuild a temporary copy), only slower."""
+    from indicators.progress.scorecard import refresh_current_observations
+    cur = con.cursor()
+    try:
+        cur.execute("begin transaction")
+        refresh_current_observations(cur)
+        cur.execute("commit")
+    except Exception:   # noqa: BLE001 — derived data; the upload itself is already committed
+        _rollback(cur)
+
+
+def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
+           confirm_warnings: bool = False, refresh_cache: bool = True) -> CommitResult:
+    """Write the previewed rows as one upload, in one transaction; see the module docstring.
+
+    Raises ImportRefused (errors, unconfirmed warnings, nothing to import) or
+    scope.PermissionDenied (outside the account's scope; logged). New and changed rows are
+    appended with the new upload id; unchanged ones are only counted.
+    """
+    if pv.errors:
+        raise ImportRefused(f"Tệp “{pv.file_name}” còn {len(pv.errors)} lỗi ở {pv.n_rejected} dòng; chưa nhập "
+                            "dòng nào. Hãy sửa các lỗi trong danh sách rồi tải lên lại.")
+    if pv.warnings and not confirm_warnings:
+        raise ImportRefused(f"Tệp “{pv.file_name}” có {len(pv.warnings)} cảnh báo cần xác nhận trước khi nhập: "
+                            "hãy kiểm tra và đánh dấu “Tôi đã kiểm tra và xác nhận các cảnh báo”.")
+    rows = pv.validation.rows
+    if rows.empty:
+        raise ImportRefused(f"Tệp “{pv.file_name}” không có dòng số liệu nào để nhập (các ô Giá trị đều trống).")
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        cur.execute("begin transaction")
+        try:
+            found = _already(cur, pv.sha256)
+            if found:
+                cur.execute("rollback")
+                return CommitResult(found["upload_id"], 0, 0, 0, already_message(found), True,
+                                    sorted(set(rows["locality_code"])))
+            # Compared again inside the transaction if another import landed (or was reverted)
+            # since the preview.
+            stale = _data_version(cur) != pv.data_version
+            diff = _diff(cur, rows) if stale else pv.diff
+            n_moved = _moved_since_preview(pv.diff, diff) if stale else 0
+            # Scope is checked on exactly the rows about to be written. Through `con`, not this
+            # transaction's cursor, so the refusal's audit row survives the rollback.
+            localities = sorted(set(diff["locality_code"].to_pylist()))
+            scope.require_write(con, user_name, localities, ACTION)
+            counts = _counts(diff)
+            n_new, n_changed, n_unchanged = (counts.get(k, 0) for k in ("new", "changed", "unchanged"))
+            if n_new + n_changed == 0:
+                # The same figures saved again (other bytes, same values): nothing to record, and
+                # no empty upload that could later be "reverted".
+                cur.execute("rollback")
+                return CommitResult(None, 0, 0, n_unchanged, no_change_message(pv.file_name, n_unchanged),
+                                    False, localities)
+            upload_id = cur.execute(query("insert_upload"), {
+                "file_name": pv.file_name, "sha": pv.sha256, "user": user_name, "n_rows": diff.num_rows,
+                "n_new": n_new, "n_changed": n_changed, "n_unchanged": n_unchanged,
+                "size_bytes": pv.size_bytes, "sheet_names": ", ".join(pv.sheets),
+                "n_warnings": len(pv.warnings)}).fetchone()[0]
+            changes = diff.filter(pc.not_equal(diff["change"], "unchanged"))
+            cur.register("import_changes", changes)
+            try:
+                cur.execute(query("insert_observations"), {"upload_id": upload_id})
+            finally:
+                cur.unregister("import_changes")
+            shown = ", ".join(localities[:10]) + (" …" if len(localities) > 10 else "")
+            cur.execute(query("import_audit"), {
+                "user": user_name, "action": "upload", "locality": localities[0],
+                "detail": f"lần nhập số {upload_id}: tệp “{pv.file_name}” (SHA-256 {pv.sha256[:12]}…), "
+                          f"{diff.num_rows} dòng: {n_new} mới, {n_changed} thay đổi, {n_unchanged} không đổi; "
+                          f"{len(pv.warnings)} cảnh báo đã xác nhận; địa phương {shown}"})
+            cur.execute("commit")
+        except BaseException:
+            _rollback(cur)
+            raise
+        if refresh_cache:
+            refresh_overview_cache(con)
+    message = (f"Đã nhập lần số {upload_id}: {fmt.number(n_new, 0)} giá trị mới, {fmt.number(n_changed, 0)} "
+               f"thay đổi, {fmt.number(n_unchanged, 0)} không đổi.")
+    if n_moved:
+        message += (f" Lưu ý: trong lúc bạn xem trước, {fmt.number(n_moved, 0)} giá trị đã được một lần nhập khác "
+                    "cập nhật; giá trị trong tệp này đã ghi đè lên (lịch sử vẫn giữ giá trị trước đó).")
+    return CommitResult(upload_id, n_new, n_changed, n_unchanged, message, False, localities)
+
+
+def revert(con: duckdb.DuckDBPyConnection, upload_id: int, user_name: str) -> str:
+    """Admin only: mark the upload reverted (audited 'revert'); its previous values are current again."""
+    with _WRITE_LOCK:
+        scope.require_role(con, user_name, "admin", "hoàn tác lần nhập số liệu")
+        cur = con.cursor()
+        cur.execute("begin transaction")
+        try:
+            row = cur.execute(query("upload_by_id"), {"upload_id": upload_id}).fetchone()
+            if row is None:
+                raise ImportRefused(f"Không có lần nhập số {upload_id}.")
+            if row[4] != "committed":
+                when = row[9].strftime("%H:%M ngày %d/%m/%Y") if row[9] else ""
+                raise ImportRefused(f"Lần nhập số {upload_id} (tệp “{row[1]}”) đã được hoàn tác trước đó"
+                                    + (f" lúc {when} bởi {row[10]}" if when else "") + "; không hoàn tác lần nữa.")
+            cur.execute(query("revert_upload"), {"upload_id": upload_id, "user": user_name})
+            places = [r[0] for r in cur.execute(query("upload_localities"), {"upload_id": upload_id}).fetchall()]
+            cur.execute(query("import_audit"), {
+                "user": user_name, "action": "revert", "locality": places[0] if places else None,
+                "detail": f"hoàn tác lần nhập số {upload_id} (tệp “{row[1]}” của {row[2]}, {row[5]} dòng)"})
+            cur.execute("commit")
+        except BaseException:
+            _rollback(cur)
+            raise
+        refresh_overview_cache(con)
+    return (f"Đã hoàn tác lần nhập số {upload_id} (tệp “{row[1]}”): các giá trị trước đó lại là giá trị hiện hành.")
+
+
+def history(con: duckdb.DuckDBPyConnection, locality_code: str, indicator_code: str | None = None) -> pd.DataFrame:
+    """Every value reported for a locality (× indicator): who, when, which upload, and is_current."""
+    return con.cursor().execute(query("observation_history"),
+                                {"locality": locality_code, "indicator": indicator_code}).df()
+
+
+def recent_uploads(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFrame:
+    return con.cursor().execute(query("recent_uploads"), {"limit": limit}).df()
+
+
+def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, user_name: str, *, dry_run: bool = False,
+                confirm_warnings: bool = False, today: date | None = None) -> tuple[Preview, CommitResult | None]:
+    """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does)."""
+    path = Path(path)
+    safety.check_size(path.stat().st_size, path.name)   # before reading a 700 MB file into memory
+    pv = preview(con, path.read_bytes(), path.name, user_name, today=today)
+    if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
+            or pv.validation.rows.empty or not pv.has_changes:
+        return pv, None
+    return pv, commit(con, pv, user_name, confirm_warnings=confirm_warnings)
+
+
+def history_indicators(con: duckdb.DuckDBPyConnection, locality_code: str) -> list[tuple[str, str, int]]:
+    """(indicator_code, name, number of reported values) of every indicator, those the locality
+    has reported first: the choices of the history picker."""
+    return con.cursor().execute(query("history_indicators"), {"locality": locality_code}).fetchall()

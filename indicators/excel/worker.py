@@ -1,0 +1,138 @@
+"""The worker process of indicators.excel.reader: parses workbooks with fastexcel, one request at a
+time, and sends each sheet back as an Arrow IPC stream.
+
+Run as a script (`python sheet_worker.py`), never imported by the app: it imports only fastexcel,
+pyarrow and the standard library, so it starts in a fraction of a second. Its address space is
+capped (RLIMIT_AS, from $INDICATORS_READER_MAX_MIB): a workbook that makes the reader ask for more
+makes the allocation fail, and Rust then aborts this process only.
+
+Protocol on stdin/stdout, every message a little-endian u64 length and that many bytes:
+  at start: "ready", once the libraries are loaded
+  request : JSON {"names": [sheet, ...]}, then the workbook bytes
+  response: JSON {"fatal": null | str, "sheets": [{"name", "ok", "error", "columns"}], "peak_mib"},
+            then one Arrow IPC stream per sheet that is ok, in order
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import struct
+import sys
+
+_LEN = struct.Struct("<Q")
+READY = b"ready"
+
+
+def _read_exact(stream, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _receive(stream) -> bytes:
+    return _read_exact(stream, _LEN.unpack(_read_exact(stream, _LEN.size))[0])
+
+
+def _send(stream, payload: bytes) -> None:
+    stream.write(_LEN.pack(len(payload)))
+    stream.write(payload)
+
+
+def _peak_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _ipc(table) -> bytes:
+    import pyarrow as pa
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        if isinstance(table, pa.RecordBatch):
+            writer.write_batch(table)
+        else:
+            writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+# Error values of newer Excel versions that the reader does not know and refuses a whole sheet
+# for. Read as #VALUE! here, they come out as blank cells like every error; the app reports each
+# with its real text, which it takes from the sheet XML itself.
+NEWER_ERRORS = (b"#SPILL!", b"#CALC!", b"#GETTING_DATA", b"#FIELD!", b"#BLOCKED!", b"#CONNECT!", b"#BUSY!",
+                b"#UNKNOWN!", b"#PYTHON!", b"#EXTERNAL!")
+
+
+def _older_errors(data: bytes) -> bytes:
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            raw = src.read(info)
+            if info.filename.lower().startswith("xl/worksheets/"):
+                for err in NEWER_ERRORS:
+                    raw = raw.replace(b">" + err + b"<", b">#VALUE!<")
+            dst.writestr(info.filename, raw)
+    return out.getvalue()
+
+
+def _parse(names: list[str], data: bytes) -> tuple[dict, list[bytes]]:
+    import fastexcel
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as exc:   # the reader's own refusal: the caller words it for the officer
+        return {"fatal": str(exc), "sheets": []}, []
+    sheets, payloads, patched = [], [], None
+    for name in names:
+        try:
+            try:
+                sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            except Exception as exc:
+                if "error value" not in str(exc).lower():
+                    raise
+                patched = patched or fastexcel.read_excel(_older_errors(data))
+                sheet = patched.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+            columns = [c.absolute_index for c in sheet.available_columns()]
+            payloads.append(_ipc(sheet.to_arrow()))
+            sheets.append({"name": name, "ok": True, "error": None, "columns": columns})
+        except Exception as exc:   # one unreadable sheet is reported; the others are still read
+            sheets.append({"name": name, "ok": False, "error": str(exc), "columns": []})
+    return {"fatal": None, "sheets": sheets}, payloads
+
+
+def main() -> int:
+    limit = int(os.environ.get("INDICATORS_READER_MAX_MIB", "0")) * 1024 * 1024
+    if limit:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        # Never above a ceiling the app itself runs under (ulimit -v): that would be refused.
+        cap = min([limit] + [x for x in (soft, hard) if x != resource.RLIM_INFINITY])
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    import fastexcel  # noqa: F401 — loaded before the first request, not during it
+    import pyarrow  # noqa: F401
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    _send(out, READY)   # the app waits for this before its first request
+    out.flush()
+    while True:
+        try:
+            header = json.loads(_receive(inp))
+            data = _receive(inp)
+        except EOFError:
+            return 0   # the app closed the pipe: it has stopped
+        result, payloads = _parse(header["names"], data)
+        result["peak_mib"] = _peak_mib()
+        _send(out, json.dumps(result).encode())
+        for payload in payloads:
+            _send(out, payload)
+        out.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

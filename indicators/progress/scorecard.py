@@ -1,0 +1,278 @@
+"""The leaders' overview, computed in DuckDB: scorecard, counts, completeness, roll-ups.
+
+Thin typed wrappers over queries/scorecard.sql; no Streamlit. Every function takes a DuckDB
+connection (it uses a cursor of it) and returns a pandas DataFrame or plain values.
+
+Promises:
+- Statuses, projections and ratios equal indicators.progress.method.evaluate's for the same inputs
+  (tests/test_scorecard_parity.py); values are not rounded here.
+- Current values come from the caches current_observation / current_series (migration 004)
+  when they reflect every upload and target year; otherwise from temporary copies refreshed
+  for that one read (slower, same results): a stale cache is never read, and reads never
+  write the database.
+- Province values from communes are Σ numerator / Σ denominator with their completeness,
+  never an average of percentages.
+"""
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from indicators.progress.statuses import CELL_SEVERITY, DEFAULT_TARGET_YEAR, MILESTONE_YEARS, STATUSES
+from indicators.store.sql import query
+
+SCOPE_KINDS = ("country", "province", "communes")
+# A refresh rebuilds the caches instead of patching them when the uploads to catch up on hold
+# more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
+FULL_REFRESH_SHARE = 0.25
+FULL_REFRESH_MIN_ROWS = 50_000
+# Every column the scorecard query returns, in its order (queries/scorecard.sql, `final`).
+COLUMNS = ("locality_code", "indicator_code", "baseline_value", "baseline_year", "target_value",
+           "target_comparator", "target_year", "latest_value", "latest_period", "projected_value",
+           "status", "plan_code", "is_every_year", "is_qualitative", "baseline_source", "latest_time",
+           "previous_value", "previous_period", "change", "trend", "ratio", "progress_share",
+           "required_annual_change", "n_points", "is_latest_illustrative")
+# What the overview's cells show (status, latest value, trend, the illustrative flag). Asking
+# for only these lets DuckDB skip the rest of the arithmetic and the text columns: the
+# national scorecard takes ~90 ms instead of ~115 ms on 2 cores.
+OVERVIEW_COLUMNS = ("locality_code", "indicator_code", "plan_code", "target_year", "latest_value",
+                    "status", "trend", "is_latest_illustrative")
+# choose_cells needs these; the milestone check in `scorecard` needs target_year.
+_ALWAYS = ("locality_code", "indicator_code", "plan_code", "target_year", "status")
+
+
+def _frame(cur: duckdb.DuckDBPyConnection, sql: str, params: dict) -> pd.DataFrame:
+    # Arrow then pandas: DuckDB's .df() on 90k rows with text columns is ~4x slower here.
+    return cur.execute(sql, params).to_arrow_table().to_pandas()
+
+
+def _check_scope(scope_kind: str, province: str | None) -> None:
+    if scope_kind not in SCOPE_KINDS:
+        raise ValueError(f"scope_kind must be one of {SCOPE_KINDS}, not {scope_kind!r}")
+    if scope_kind != "country" and not province:
+        raise ValueError(f"scope_kind {scope_kind!r} needs a province code")
+
+
+CACHE_TABLES = ("current_observation", "current_series", "current_observation_upload")
+
+
+def stale_uploads(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Uploads added, reverted or restored since the caches were last refreshed, as seen by
+    `con` itself (inside its open transaction, if any)."""
+    return [r[0] for r in con.execute(query("current_stale_uploads")).fetchall()]
+
+
+def missing_horizons(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Target years (e.g. a milestone an admin just added) current_series has no sums for."""
+    return [r[0] for r in con.execute(query("series_missing_horizons"),
+                                      {"milestones": list(MILESTONE_YEARS)}).fetchall()]
+
+
+def is_current_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when current_observation and current_series reflect every upload and target year."""
+    cur = con.cursor()
+    return cur.execute(query("cache_state")).fetchone()[0] == 0 and not missing_horizons(cur)
+
+
+def refresh_current_observations(con: duckdb.DuckDBPyConnection) -> dict[str, int | str]:
+    """Bring current_observation and current_series up to date with observation, upload and
+    the target years.
+
+    Call it inside the transaction that adds an upload or changes an upload's state (import,
+    revert), after the change: only the keys those uploads reported are recomputed; an empty
+    or largely stale cache is rebuilt, and so is current_series when a target year is new.
+    The caller owns the transaction (this issues no begin/commit). Returns
+    {'mode': 'none'|'incremental'|'full'|'horizons', 'n_uploads': …}.
+    """
+    stale = stale_uploads(con)
+    if not stale:
+        if missing_horizons(con):
+            _refresh_series(con, None)
+            return {"mode": "horizons", "n_uploads": 0}
+        return {"mode": "none", "n_uploads": 0}
+    n_total, n_cached = con.execute(
+        "select (select count(*) from observation), (select count(*) from current_observation)"
+    ).fetchone()
+    n_stale = con.execute("select count(*) from observation where upload_id in (select unnest($u))",
+                          {"u": stale}).fetchone()[0]
+    full = (n_cached == 0 or n_stale > max(FULL_REFRESH_SHARE * n_total, FULL_REFRESH_MIN_ROWS)
+            or bool(missing_horizons(con)))
+    ids = None if full else stale
+    for name in ("current_delete", "current_insert"):
+        con.execute(query(name), {"upload_ids": ids})
+    _refresh_series(con, ids)
+    con.execute(query("current_snapshot_clear"))
+    con.execute(query("current_snapshot_fill"))
+    return {"mode": "full" if full else "incremental", "n_uploads": len(stale)}
+
+
+def _refresh_series(con: duckdb.DuckDBPyConnection, upload_ids: list[int] | None) -> None:
+    """Recompute current_series for the keys the uploads reported (None: every key), for every
+    target year and the milestones."""
+    con.execute(query("series_delete"), {"upload_ids": upload_ids})
+    con.execute(query("series_insert"), {"upload_ids": upload_ids, "milestones": list(MILESTONE_YEARS)})
+
+
+def _reader(con: duckdb.DuckDBPyConnection, *, check_horizons: bool = False
+            ) -> duckdb.DuckDBPyConnection:
+    """A cursor whose current_observation / current_series reflect every upload (and, with
+    check_horizons, every target year; `scorecard` checks those on its result, as only a
+    target year outside the four milestones can be missing). When the stored caches are
+    stale, the cursor gets temporary tables of the same names (they shadow the stored ones on
+    that cursor only), copied and refreshed: a read never writes the database, so it also
+    works on a read-only connection."""
+    cur = con.cursor()
+    if cur.execute(query("cache_state")).fetchone()[0] == 0 and not (
+            check_horizons and missing_horizons(cur)):
+        return cur
+    database = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
+    for table in CACHE_TABLES:   # our own table names, never user input
+        cur.execute(f'create temp table {table} as select * from "{database}".main.{table}')
+    refresh_current_observations(cur)
+    return cur
+
+
+def _params(scope_kind: str, province: str | None, **extra) -> dict:
+    _check_scope(scope_kind, province)
+    return {"scope_kind": scope_kind, "province": province if scope_kind != "country" else None,
+            **extra}
+
+
+def _scorecard_sql(columns: tuple[str, ...] | None) -> str:
+    """The scorecard query, narrowed to `columns` (None: all). Column names are checked against
+    COLUMNS, never taken from user input; the optimizer then drops what is not asked for."""
+    if columns is None:
+        return query("scorecard")
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown scorecard columns: {unknown}")
+    wanted = [c for c in COLUMNS if c in columns or c in _ALWAYS]
+    return f"select {', '.join(wanted)} from ({query('scorecard')}) as scorecard"
+
+
+def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
+              year: int = DEFAULT_TARGET_YEAR, *, indicator: str | None = None,
+              cells_only: bool = True, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """One row per locality × indicator in scope (cells_only) or per target (all plans),
+    judged toward `year`. Columns: the `status` JSON fields (locality_code, indicator_code,
+    baseline_value, baseline_year, target_value, target_comparator, target_year,
+    latest_value, latest_period, projected_value, status), then plan_code, is_every_year,
+    is_qualitative, baseline_source ('document'|'reported'), latest_time, previous_value,
+    previous_period, change (latest − previous), trend ('improving'|'worsening'|'flat'|None,
+    direction-aware: a falling mortality rate is 'improving'), ratio, progress_share,
+    required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
+    Names, levels, provinces, units: see `labels`. Rows in no particular order.
+    `columns` (e.g. OVERVIEW_COLUMNS) keeps only those, plus what choosing cells needs."""
+    params = _params(scope_kind, province, year=int(year), indicator=indicator)
+    sql = _scorecard_sql(columns)
+    targets = _frame(_reader(con), sql, params)
+    if not targets["target_year"].isin(MILESTONE_YEARS).all():
+        # current_series always holds the four milestones; another year may be newer than it
+        targets = _frame(_reader(con, check_horizons=True), sql, params)
+    return choose_cells(targets, cells_only=cells_only)
+
+
+def choose_cells(targets: pd.DataFrame, *, cells_only: bool = True) -> pd.DataFrame:
+    """Mark the target each locality × indicator cell shows when several plans set one: the
+    most severe status (off track first, no data last), then the first plan_code. Adds
+    is_cell and n_plans to `targets` (a frame with a default index, changed in place) and
+    returns only the cells when cells_only."""
+    key = ["locality_code", "indicator_code"]
+    several = np.flatnonzero(targets.duplicated(key, keep=False).to_numpy())
+    is_cell = np.ones(len(targets), dtype=bool)
+    n_plans = np.ones(len(targets), dtype=np.int64)
+    if len(several):   # rare: a locality with several plans for one indicator
+        rows = targets.iloc[several]
+        loc, ind, plan, status = (rows[c].to_numpy(dtype=object)
+                                  for c in (*key, "plan_code", "status"))
+        severity = np.array([CELL_SEVERITY[s] for s in status])   # a handful of rows
+        order = np.lexsort((plan, severity, ind, loc))             # last key sorts first
+        starts = np.r_[True, (loc[order][1:] != loc[order][:-1]) | (ind[order][1:] != ind[order][:-1])]
+        group = np.cumsum(starts) - 1
+        is_cell[several] = False
+        is_cell[several[order[starts]]] = True
+        n_plans[several[order]] = np.bincount(group)[group]
+    targets["is_cell"] = is_cell
+    targets["n_plans"] = n_plans
+    if not cells_only or is_cell.all():
+        return targets
+    return targets[is_cell].reset_index(drop=True)
+
+
+def labels(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(localities, indicators) to merge into a scorecard for display: locality_code ->
+    locality_name, level, province_code; indicator_code -> name_vi, name_en, unit, value_kind,
+    direction, min/max, decimals, indicator_group. Kept apart so the scorecard stays lean."""
+    cur = con.cursor()
+    localities = cur.execute(
+        "select locality_code, name as locality_name, short_name, level,"
+        " coalesce(parent_code, locality_code) as province_code from locality").df()
+    indicators = cur.execute("select * from indicator").df()
+    return localities, indicators
+
+
+def status_counts(df: pd.DataFrame) -> dict[str, int]:
+    """Cells per status, every status present (0 when none), in STATUSES order."""
+    counts = df["status"].value_counts() if len(df) else {}
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
+
+
+def indicator_across(con: duckdb.DuckDBPyConnection, indicator_code: str, scope_kind: str,
+                     province: str | None = None, year: int = DEFAULT_TARGET_YEAR) -> pd.DataFrame:
+    """One indicator across the localities in scope: the scorecard cells plus `rank`
+    (1 = best latest value in the indicator's good direction; ties share the lowest rank;
+    no value, no rank), sorted by rank."""
+    df = scorecard(con, scope_kind, province, year, indicator=indicator_code)
+    direction = con.cursor().execute("select direction from indicator where indicator_code = $i",
+                                     {"i": indicator_code}).fetchone()
+    if direction is None:
+        raise KeyError(f"no indicator {indicator_code!r}")
+    ascending = direction[0] == "lower"
+    df["rank"] = df["latest_value"].rank(method="min", ascending=ascending).astype("Int64")
+    return df.sort_values(["rank", "locality_code"], na_position="last").reset_index(drop=True)
+
+
+def trajectories(con: duckdb.DuckDBPyConnection, indicator_code: str, scope_kind: str,
+                 province: str | None = None) -> pd.DataFrame:
+    """Current values of one indicator per locality in scope and period (small multiples)."""
+    return _frame(_reader(con), query("trajectories"),
+                  _params(scope_kind, province, indicator=indicator_code))
+
+
+def province_rollup(con: duckdb.DuckDBPyConnection, province: str | None = None,
+                    indicator: str | None = None, period: str | None = None) -> pd.DataFrame:
+    """Province values from communes: Σ numerator / Σ denominator × scale per province ×
+    indicator × period, with n_reporting of n_communes and is_complete; only percent,
+    per_1000 and per_10000 indicators. None = all provinces / indicators / periods."""
+    params = {"province": province, "indicator": indicator, "period": period}
+    return _frame(_reader(con), query("province_rollup"), params)
+
+
+def completeness(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
+                 period: str | None = None, *, expect_all: bool = False) -> pd.DataFrame:
+    """Per indicator: the period judged (`period`, else the latest any locality in scope
+    reported), n_expected (localities in scope with a target for it, or all when
+    expect_all), n_reported, n_missing, reported_share."""
+    return _frame(_reader(con), query("completeness"),
+                  _params(scope_kind, province, period=period, expect_all=expect_all))
+
+
+def missing_reports(con: duckdb.DuckDBPyConnection, indicator_code: str, scope_kind: str,
+                    province: str | None = None, period: str | None = None, *,
+                    expect_all: bool = False) -> pd.DataFrame:
+    """The expected localities that did not report `indicator_code` for the period that
+    `completeness` judges, with their name and the last period they did report."""
+    return _frame(_reader(con), query("completeness_missing"),
+                  _params(scope_kind, province, indicator=indicator_code, period=period,
+                          expect_all=expect_all))
+
+
+def is_province(con: duckdb.DuckDBPyConnection, code: str) -> bool:
+    return con.cursor().execute("select 1 from locality where locality_code = $p and level = 'province'",
+                                {"p": code}).fetchone() is not None
+
+
+def is_indicator(con: duckdb.DuckDBPyConnection, code: str) -> bool:
+    return con.cursor().execute("select 1 from indicator where indicator_code = $i",
+                                {"i": code}).fetchone() is not None

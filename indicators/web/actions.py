@@ -1,0 +1,159 @@
+"""One function per thing a person does on a page: sign in, upload, revert, change an account or
+a target, build a file to download.
+
+Each checks the account itself (a hidden page is not a locked page), writes in the store's own
+transaction, and clears the caches after a write so that every page shows the change at once.
+Every refusal a person can act on arrives as `Refused`, one Vietnamese sentence; a page shows it
+with st.error and nothing else.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+
+from indicators.auth import admin as accounts_admin
+from indicators.auth.accounts import ROLE_LABELS, ROLES, Account, AccountError, PermissionDenied  # noqa: F401 — roles and their labels, for the account forms
+from indicators.auth.signin import sign_in as check_password
+from indicators.excel import export, importer, template
+from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
+from indicators.plans import admin as plans_admin
+from indicators.present.deck import DeckError, build_deck
+from indicators.present.render import ChromiumMissing, RenderError, chromium_available
+from indicators.web.connection import clear_caches, connection, cursor
+from indicators.web.session import remember_sign_in
+
+T = TypeVar("T")
+MAX_UPLOAD_MIB = MAX_FILE_BYTES // (1024 * 1024)
+_LOG = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """What the person asked for did not happen; the message says why, in Vietnamese."""
+
+
+def _refusing(work: Callable[[], T], *known: type[Exception]) -> T:
+    """Run `work`; the known refusals (and account and permission errors) become Refused."""
+    try:
+        return work()
+    except (AccountError, PermissionDenied, *known) as exc:
+        raise Refused(str(exc)) from exc
+
+
+def _write(work: Callable[[], T], *known: type[Exception]) -> T:
+    """A write: refusals become Refused; after it, every cache is cleared."""
+    result = _refusing(work, *known)
+    clear_caches()
+    return result
+
+
+# --- signing in ------------------------------------------------------------------------------
+def sign_in(user_name: str, password: str) -> Account:
+    """Check the password (every outcome audited) and remember the account in this session."""
+    account = _refusing(lambda: check_password(cursor(), user_name.strip().lower(), password))
+    remember_sign_in(account)
+    return account
+
+
+# --- accounts (admins) -----------------------------------------------------------------------
+def create_account(admin: Account, user_name: str, display_name: str, role: str, scope: str) -> str:
+    """A new account; returns its generated password (shown once)."""
+    return _write(lambda: accounts_admin.create_account(
+        cursor(), admin.user_name, user_name, display_name, role, scope.strip() or None))
+
+
+def update_account(admin: Account, user_name: str, *, role: str, scope: str, is_active: bool) -> None:
+    _write(lambda: accounts_admin.update_account(cursor(), admin.user_name, user_name, role=role,
+                                                 locality_code=scope.strip(), is_active=is_active))
+
+
+def reset_password(admin: Account, user_name: str) -> str:
+    """A new generated password for the account (shown once)."""
+    return _write(lambda: accounts_admin.set_password(cursor(), admin.user_name, user_name))
+
+
+# --- plans, targets and baselines (admins) ---------------------------------------------------
+def add_plan(admin: Account, **plan) -> None:
+    _write(lambda: plans_admin.add_plan(cursor(), admin.user_name, **plan))
+
+
+def save_target(admin: Account, **target) -> str:
+    """'added' or 'changed'; the previous row is kept in the history."""
+    return _write(lambda: plans_admin.save_target(cursor(), admin.user_name, **target))
+
+
+def save_baseline(admin: Account, **baseline) -> str:
+    return _write(lambda: plans_admin.save_baseline(cursor(), admin.user_name, **baseline))
+
+
+# --- reported values (officers) --------------------------------------------------------------
+def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Preview:
+    """Check, read and validate a workbook and compare it with the current values. Writes
+    nothing but, when rows are refused for scope, one audit event. An unexpected failure is
+    logged and said in one sentence: never a traceback on the page."""
+    try:
+        return _refusing(lambda: importer.preview(connection(), data, file_name, account.user_name), UnsafeFile)
+    except Refused:
+        raise
+    except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details
+        _LOG.exception("preview of %r failed", file_name)
+        raise Refused(f"Không xử lý được tệp “{importer.clean_file_name(file_name)}” do một lỗi của hệ thống "
+                      "(đã được ghi lại để khắc phục). Không có gì được ghi vào cơ sở dữ liệu. Hãy thử lại hoặc "
+                      "báo quản trị hệ thống.") from exc
+
+
+def commit_upload(account: Account, preview: importer.Preview, *, confirm_warnings: bool) -> importer.CommitResult:
+    """Write the previewed rows as one upload, in one transaction."""
+    return _write(lambda: importer.commit(connection(), preview, account.user_name,
+                                          confirm_warnings=confirm_warnings), importer.ImportRefused)
+
+
+def revert_upload(account: Account, upload_id: int) -> str:
+    """Admins: the upload's previous values become current again; returns what was done."""
+    return _write(lambda: importer.revert(connection(), int(upload_id), account.user_name), importer.ImportRefused)
+
+
+# --- files to download -----------------------------------------------------------------------
+def template_file(locality_code: str) -> bytes:
+    """The upload template for a locality (and its communes), as .xlsx bytes."""
+    buffer = io.BytesIO()
+    template.write_template(cursor(), locality_code, buffer)
+    return buffer.getvalue()
+
+
+def export_file(locality_code: str, kind: str) -> bytes:
+    """The current values of a locality and its communes, as 'xlsx' or 'csv' bytes."""
+    return export.to_bytes(export.current_values(connection(), locality_code), kind)
+
+
+def table_file(frame: pd.DataFrame, kind: str, sheet: str = "Bảng") -> bytes:
+    """A table shown on a page, as 'xlsx' or 'csv' bytes, safe to open in Excel."""
+    return export.table_bytes(frame, kind, sheet)
+
+
+def exports_available() -> str | None:
+    """None when decks and reports can be drawn, else why not (Chromium is missing)."""
+    return None if chromium_available() else str(ChromiumMissing())
+
+
+def deck_file(locality_code: str, year: int, order: str) -> bytes:
+    """The meeting deck (.pptx) of one locality; Refused when it cannot be drawn."""
+    buffer = io.BytesIO()
+    _refusing(lambda: build_deck(cursor(), locality_code, buffer, year=year, order=order), RenderError, DeckError)
+    return buffer.getvalue()
+
+
+def report_file(locality_code: str, year: int) -> bytes:
+    """The printable PDF report of one locality; Refused when it cannot be drawn."""
+    from indicators.present.report import build_report   # only this export needs it
+    buffer = io.BytesIO()
+    _refusing(lambda: build_report(cursor(), locality_code, buffer, year=year), RenderError, DeckError)
+    return buffer.getvalue()
+
+
+def file_digest(content: bytes) -> str:
+    """The SHA-256 of an uploaded file: what tells one upload attempt from another."""
+    return importer.sha256_of(content)

@@ -1,0 +1,120 @@
+"""Every read a page makes, cached per database and arguments (cleared after each write).
+
+Each loader is a plain function of the store or the progress method, `func(con, *args)`, made
+a cached `loader(*args)` here: the cache is keyed by the database path as well, so switching
+$INDICATORS_DB (tests, the synthetic file) never serves one database's rows for another.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from indicators.auth.accounts import account_table
+from indicators.excel import importer
+from indicators.plans import admin as plans_admin
+from indicators.present.slides import slides_for
+from indicators.progress import scorecard as sc
+from indicators.progress.locality import locality_progress, target_years
+from indicators.store import catalogue, dataset, localities
+from indicators.store.audit import audit_log as read_audit_log
+from indicators.web.connection import cursor, db_key, shared_connection, shared_resource
+
+
+def _cached(func, *, spinner: bool | str = False, resource: bool = False, **cache_kwargs):
+    """func(con, *args) as a cached function of (*args) on the current database."""
+    def on_database(db: str, *args):
+        return func(shared_connection(db), *args)
+
+    # Streamlit keys a cache on the function's module, name and source: the name tells them apart.
+    on_database.__module__, on_database.__qualname__ = func.__module__, f"{func.__qualname__}[cached]"
+
+    if resource:
+        cached = shared_resource(show_spinner=spinner, **cache_kwargs)(on_database)
+    else:
+        cached = st.cache_data(show_spinner=spinner, **cache_kwargs)(on_database)
+
+    @functools.wraps(func)
+    def load(*args):
+        return cached(db_key(), *args)
+    return load
+
+
+# --- localities and the catalogue ----------------------------------------------------------
+provinces = _cached(localities.provinces)
+communes_of = _cached(localities.communes_of)                # (province)
+localities_with_targets = _cached(localities.localities_with_targets)
+indicators_with_targets = _cached(catalogue.indicators_with_targets)
+locality = _cached(localities.find_locality)
+labels = _cached(sc.labels)
+is_synthetic = _cached(dataset.is_synthetic)
+has_illustrative_data = _cached(dataset.has_illustrative_data)
+
+
+# --- progress ---------------------------------------------------------------------------------
+progress_of = _cached(locality_progress)                    # (locality_code, year) -> LocalityProgress
+milestone_years = _cached(target_years)                      # (locality_code) -> [2026, 2030, …]
+
+
+def _slides(con, order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
+    return slides_for(con, order, locality_code=locality_code, indicator_code=indicator_code, year=year)
+
+
+slides = _cached(_slides, spinner="Đang chuẩn bị các trang trình chiếu…")
+
+
+def _scorecard_cells(con, scope: str, province: str | None, year: int) -> pd.DataFrame:
+    return sc.scorecard(con, scope, province, year, columns=sc.OVERVIEW_COLUMNS)
+
+
+# A resource cache: the national scorecard (90k cells) is shared read-only by every session
+# instead of being copied on each rerun.
+scorecard_cells = _cached(_scorecard_cells, spinner="Đang tính bảng điểm…", resource=True, max_entries=32)
+completeness = _cached(sc.completeness)                      # (scope, province)
+missing_reports = _cached(sc.missing_reports)                # (indicator, scope, province)
+province_rollup = _cached(sc.province_rollup)                # (province)
+indicator_across = _cached(sc.indicator_across)              # (indicator, scope, province, year)
+trajectories = _cached(sc.trajectories)                      # (indicator, scope, province)
+
+
+# --- administration: always read fresh (small, and an admin expects to see their change) ---
+def accounts() -> pd.DataFrame:
+    return account_table(cursor())
+
+
+def plans() -> pd.DataFrame:
+    return plans_admin.plans(cursor())
+
+
+def plan_targets(plan_code: str) -> pd.DataFrame:
+    return plans_admin.plan_targets(cursor(), plan_code)
+
+
+def indicator_list() -> pd.DataFrame:
+    return catalogue.indicator_list(cursor())
+
+
+def catalogue_changes() -> pd.DataFrame:
+    return plans_admin.change_history(cursor())
+
+
+def audit_log(*, user: str | None, action: str | None, since: datetime, until: datetime,
+              limit: int) -> pd.DataFrame:
+    return read_audit_log(cursor(), user=user, action=action, since=since, until=until, limit=limit)
+
+
+# --- reported values --------------------------------------------------------------------------
+def value_history(locality_code: str, indicator_code: str) -> pd.DataFrame:
+    return importer.history(cursor(), locality_code, indicator_code)
+
+
+def history_indicators(locality_code: str) -> list[tuple[str, str, int]]:
+    """(indicator_code, name, number of reported values) for the history picker."""
+    return importer.history_indicators(cursor(), locality_code)
+
+
+def recent_uploads(limit: int = 20) -> pd.DataFrame:
+    return importer.recent_uploads(cursor(), limit)
+
