@@ -47,6 +47,3 @@ def chromium() -> str:
         pytest.skip(reason)
     return path
 
-
-# The real-browser fixtures (server, browser, page) live in their own module.
-from tests.browser_support import app_db, browser, page, server  # noqa: E402,F401

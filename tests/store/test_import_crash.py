@@ -12,7 +12,7 @@ import time
 
 from indicators.store.connection import connect
 from tests.conftest import ROOT
-from tests.test_import import add_account, commune_keys, fast_workbook
+from tests.store.test_import import add_account, commune_keys, fast_workbook
 
 N_ROWS = 60_000
 DELAYS = (0.0, 0.05, 0.15, 0.3, 0.6)   # seconds after the child starts committing

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from indicators.excel import export
 from indicators.excel import importer
-from tests.test_import import con, workbook  # noqa: F401  (fixture)
+from tests.store.test_import import con, workbook  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from indicators.present.slides import slides_for
 from indicators.store.connection import connect
-from tests.browser_support import SCRIPT_DONE
+from tests.browser.support import SCRIPT_DONE
 
 pytestmark = pytest.mark.browser
 

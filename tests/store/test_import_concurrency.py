@@ -11,7 +11,7 @@ import pytest
 from indicators.excel import importer
 from indicators.store.connection import StoreError, connect
 from tests.conftest import ROOT
-from tests.test_import import con, workbook  # noqa: F401  (fixture)
+from tests.store.test_import import con, workbook  # noqa: F401  (fixture)
 
 
 def run_together(*jobs):

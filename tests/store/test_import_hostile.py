@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from indicators.excel import importer
-from tests.test_import import con  # noqa: F401 — the seeded store fixture
+from tests.store.test_import import con  # noqa: F401 — the seeded store fixture
 
 HEAD = ["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"]
 

@@ -11,7 +11,7 @@ import pytest
 
 from bench.run import peak_mib
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHILD = "import json; from bench.run import peak_mib; print(json.dumps(peak_mib()))"
 
 

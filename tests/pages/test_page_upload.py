@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from indicators.auth.signin import hash_password
 from indicators.store.connection import connect
 from tests.conftest import ROOT
-from tests.test_import import workbook
+from tests.store.test_import import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -5,7 +5,7 @@ import pytest
 
 from indicators.store.setup import init_db
 from indicators.store.connection import connect, schema_version
-from tests.test_seed_catalogue import EXPECTED_BASELINES, EXPECTED_TARGETS
+from tests.unit.test_seed_catalogue import EXPECTED_BASELINES, EXPECTED_TARGETS
 
 TABLES = ("locality", "indicator", "plan", "target", "baseline", "upload", "observation")
 

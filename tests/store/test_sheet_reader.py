@@ -13,7 +13,7 @@ from indicators.excel import importer
 from indicators.excel import reader as sheet_reader
 from indicators.excel.workbook import read_workbook
 from indicators.excel.safety import UnsafeFile, check_xlsx
-from tests.test_import import con, workbook  # noqa: F401 — the seeded store fixture
+from tests.store.test_import import con, workbook  # noqa: F401 — the seeded store fixture
 
 
 def _book(cells: dict[str, object]) -> bytes:

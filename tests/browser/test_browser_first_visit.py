@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import SCRIPT_DONE
+from tests.browser.support import SCRIPT_DONE
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 30_000
 STARTUP_S = 30
 SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect  # pinned in requirements-dev.txt
 
-from tests.browser_support import SCRIPT_DONE, TIMEOUT_MS, log_tail
+from tests.browser.support import SCRIPT_DONE, TIMEOUT_MS, log_tail
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "seed"
+SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
 
 HEADERS = {
     "indicators.csv": "indicator_code,name_vi,name_en,unit,value_kind,direction,"

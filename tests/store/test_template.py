@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from indicators.excel import importer
 from indicators.excel.template import HEADERS, TEMPLATE_VERSION, write_template
 from indicators.excel.safety import check_xlsx
-from tests.test_import import con  # noqa: F401  (fixture: seeded database with accounts)
+from tests.store.test_import import con  # noqa: F401  (fixture: seeded database with accounts)
 
 TODAY = date(2026, 11, 24)
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from indicators.auth.admin import create_account, set_password
 from indicators.store.connection import connect
 from indicators.text.fold import fold
-from tests.browser_support import SCRIPT_DONE
+from tests.browser.support import SCRIPT_DONE
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-can-bo-xa"
