@@ -8,7 +8,7 @@ Promises:
   values from 2020-Q1 up to the current quarter (never a future one, never past 2030-Q4),
   a target per milestone (2026, 2030, 2035, 2045) in plan "SYN-2030" and, for most pairs,
   a 2025 baseline. Percent-like kinds carry numerator and denominator; a province's
-  percent-like value is the ratio of its communes' sums (queries/scorecard.sql
+  percent-like value is the ratio of its communes' sums (queries/progress/scorecard.sql
   `province_rollup`), never an average of percentages.
 - Marked synthetic everywhere it shows: `dataset.is_synthetic` is true (pages check
   `is_synthetic(con)`), the plan's title starts with SYNTHETIC_TITLE, every upload row has

@@ -118,7 +118,7 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
 
 def locality_progress(con: duckdb.DuckDBPyConnection, locality_code: str,
                       target_year: int = DEFAULT_TARGET_YEAR) -> LocalityProgress:
-    """Status of every target of the locality toward `target_year` (see queries/status.sql)."""
+    """Status of every target of the locality toward `target_year` (see queries/progress/locality.sql)."""
     params = {"locality": locality_code}
     cur = con.cursor()
     targets = cur.execute(query("locality_targets"), {**params, "year": target_year}).df()

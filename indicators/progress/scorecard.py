@@ -1,6 +1,6 @@
 """The leaders' overview, computed in DuckDB: scorecard, counts, completeness, roll-ups.
 
-Thin typed wrappers over queries/scorecard.sql; no Streamlit. Every function takes a DuckDB
+Thin typed wrappers over queries/progress/scorecard.sql; no Streamlit. Every function takes a DuckDB
 connection (it uses a cursor of it) and returns a pandas DataFrame or plain values.
 
 Promises:
@@ -27,7 +27,7 @@ SCOPE_KINDS = ("country", "province", "communes")
 # more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
 FULL_REFRESH_SHARE = 0.25
 FULL_REFRESH_MIN_ROWS = 50_000
-# Every column the scorecard query returns, in its order (queries/scorecard.sql, `final`).
+# Every column the scorecard query returns, in its order (queries/progress/scorecard.sql, `final`).
 COLUMNS = ("locality_code", "indicator_code", "baseline_value", "baseline_year", "target_value",
            "target_comparator", "target_year", "latest_value", "latest_period", "projected_value",
            "status", "plan_code", "is_every_year", "is_qualitative", "baseline_source", "latest_time",

@@ -1,4 +1,5 @@
-"""Named SQL queries from queries/*.sql (aiosql style: `-- name: thing` starts a block)."""
+"""Named SQL queries from queries/**/*.sql, one folder per capability (aiosql style: `-- name: thing`
+starts a block; names are unique across all files)."""
 from __future__ import annotations
 
 import re
@@ -12,14 +13,14 @@ _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 @cache
 def _all_queries() -> dict[str, str]:
     queries: dict[str, str] = {}
-    for path in sorted(QUERY_DIR.glob("*.sql")):
+    for path in sorted(QUERY_DIR.rglob("*.sql")):
         text = path.read_text(encoding="utf-8")
         marks = list(_NAME.finditer(text))
         for i, m in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
             name = m.group(1)
             if name in queries:
-                raise ValueError(f"query {name!r} is defined twice (in {path.name})")
+                raise ValueError(f"query {name!r} is defined twice (in {path.relative_to(QUERY_DIR)})")
             queries[name] = text[m.end():end].strip().rstrip(";")
     return queries
 

@@ -1,4 +1,4 @@
-"""The progress method in SQL (queries/scorecard.sql) against the Python one (progress.evaluate,
+"""The progress method in SQL (queries/progress/scorecard.sql) against the Python one (progress.evaluate,
 fed by status.locality_progress) on the same rows: same status, projection, ratio, baseline.
 
 Each case is one commune with one indicator of its own, so a database holds many cases. Both

@@ -88,6 +88,6 @@ def test_latest_committed_figures_per_period_and_filters():
 
 
 def test_no_average_in_the_overview_queries():
-    sql = (QUERY_DIR / "scorecard.sql").read_text(encoding="utf-8").lower()
+    sql = (QUERY_DIR / "progress" / "scorecard.sql").read_text(encoding="utf-8").lower()
     code = "\n".join(line.split("--")[0] for line in sql.splitlines())
     assert not re.search(r"\b(avg|mean|median)\s*\(", code)
