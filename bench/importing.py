@@ -122,7 +122,7 @@ def _peer_read(xlsx: Path) -> float:
 
 def prepare(workdir: Path, n_rows: int = N_ROWS) -> tuple[Path, Path]:
     """A seeded database with the bench admin, and the generated workbook, in `workdir`."""
-    from indicators.store.setup import init_db
+    from indicators.setup import init_db
     from indicators.store.connection import connect
 
     db = workdir / "seeded.duckdb"

@@ -106,7 +106,7 @@ def run_all(*, quick: bool = False) -> dict:
         # A private seeded database: the benchmark never opens the one the app is using.
         import tempfile
 
-        from indicators.store.setup import init_db
+        from indicators.setup import init_db
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "deck.duckdb"
             init_db(db)

@@ -265,7 +265,7 @@ def build_synthetic(path: str | os.PathLike | None = None, *, seed: int = DEFAUL
     """(Re)create the synthetic database at `path` (default data/synthetic.duckdb); return
     row counts per table. `provinces` limits the data to those provinces and their communes
     (default: the whole country). One transaction for the generated rows."""
-    from indicators.store.setup import init_db   # setup_db imports samples etc.; keep this module light
+    from indicators.setup import init_db   # setup_db imports samples etc.; keep this module light
 
     path = Path(path) if path else SYNTHETIC_DB
     _refuse_real(path)

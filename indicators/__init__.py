@@ -1,0 +1,1 @@
+"""The health-target dashboard: one folder per capability (docs/ARCHITECTURE.md)."""

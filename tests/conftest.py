@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators.store.setup import init_db
+from indicators.setup import init_db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import duckdb
 
 from indicators.store.connection import connect
 from indicators.store.localities import find_locality, unknown_locality_message
+
+T = TypeVar("T")
 
 # Exit codes of every command (README, "Command line").
 EXIT_OK = 0
@@ -25,6 +28,16 @@ EXIT_SYNTH_REFUSED = 6  # `synth` will not overwrite a file that holds real data
 def err(text: str) -> None:
     """One sentence on standard error."""
     print(text, file=sys.stderr)
+
+
+def attempt(work: Callable[[], T], exits: dict[type[Exception], int]) -> tuple[T | None, int]:
+    """(work's result, EXIT_OK), or (None, the refusal's exit code) after its one sentence on
+    stderr; `exits` maps each known refusal to its code, the first match wins."""
+    try:
+        return work(), EXIT_OK
+    except tuple(exits) as exc:
+        err(str(exc))
+        return None, next(code for kind, code in exits.items() if isinstance(exc, kind))
 
 
 @contextlib.contextmanager

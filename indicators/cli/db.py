@@ -7,7 +7,7 @@ import sys
 from indicators.auth.accounts import ROLE_LABELS, ROLES, AccountError, list_accounts
 from indicators.auth.admin import BOOTSTRAP_ADMIN, create_account, ensure_operator, set_password
 from indicators.cli.common import EXIT_OK, opened, operator_name
-from indicators.store.setup import init_db
+from indicators.setup import init_db
 
 
 def _cmd_init_db(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from indicators.cli.common import EXIT_ARGS, EXIT_HELD, EXIT_OK, err, opened
+from indicators.cli.common import EXIT_ARGS, EXIT_HELD, attempt, err, opened
 from indicators.present.deck import DeckError, build_deck
 from indicators.present.render import RenderError
 from indicators.progress.statuses import DEFAULT_TARGET_YEAR
@@ -30,16 +30,10 @@ def _write(args: argparse.Namespace, build):
         return None, EXIT_ARGS
     with opened(args.db, read_only=True) as con:
         try:
-            return build(con), EXIT_OK
-        except DeckError as exc:
-            err(str(exc))
-            return None, EXIT_ARGS
+            return attempt(lambda: build(con), {DeckError: EXIT_ARGS, RenderError: EXIT_HELD})
         except OSError as exc:
             err(f"Không ghi được tệp {args.output}: {exc.strerror or exc}.")
             return None, EXIT_ARGS
-        except RenderError as exc:
-            err(str(exc))
-            return None, EXIT_HELD
 
 
 def _cmd_deck(args: argparse.Namespace) -> int:

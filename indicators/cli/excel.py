@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 
 from indicators.auth.accounts import PermissionDenied
-from indicators.cli.common import (EXIT_ARGS, EXIT_DENIED, EXIT_HELD, EXIT_OK, EXIT_REJECTED, err, known_locality,
-                                   opened)
+from indicators.cli.common import (EXIT_ARGS, EXIT_DENIED, EXIT_HELD, EXIT_OK, EXIT_REJECTED, attempt, err,
+                                   known_locality, opened)
 from indicators.text import fmt
 
 
@@ -60,8 +60,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from indicators.excel.safety import UnsafeFile
     with opened(args.db) as con:
         try:
-            pv, result = import_file(con, args.file, args.user, dry_run=args.dry_run,
-                                     confirm_warnings=args.confirm_warnings)
+            done, code = attempt(lambda: import_file(con, args.file, args.user, dry_run=args.dry_run,
+                                                     confirm_warnings=args.confirm_warnings),
+                                 {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_REJECTED})
         except FileNotFoundError:
             err(f"Không tìm thấy tệp {args.file}.")
             return EXIT_ARGS
@@ -73,12 +74,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             else:
                 err(str(exc))
             return EXIT_REJECTED
-        except PermissionDenied as exc:
-            err(str(exc))
-            return EXIT_DENIED
-        except ImportRefused as exc:
-            err(str(exc))
-            return EXIT_REJECTED
+    if done is None:
+        return code
+    pv, result = done
     _print_preview(pv, result, args.format, args.dry_run)
     if pv.errors:
         return EXIT_REJECTED
@@ -128,15 +126,11 @@ def _cmd_history(args: argparse.Namespace) -> int:
 def _cmd_revert(args: argparse.Namespace) -> int:
     from indicators.excel.importer import ImportRefused, revert
     with opened(args.db) as con:
-        try:
-            print(revert(con, args.upload_id, args.user))
-        except PermissionDenied as exc:
-            err(str(exc))
-            return EXIT_DENIED
-        except ImportRefused as exc:
-            err(str(exc))
-            return EXIT_ARGS
-    return EXIT_OK
+        message, code = attempt(lambda: revert(con, args.upload_id, args.user),
+                                {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_ARGS})
+    if message:
+        print(message)
+    return code
 
 
 def add_cli(sub: argparse._SubParsersAction) -> None:
@@ -151,7 +145,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", default=argparse.SUPPRESS)
     p.add_argument("file", help="tệp .xlsx")
     p.add_argument("--user", required=True, help="tên đăng nhập của người nhập (cán bộ hoặc quản trị)")
-    p.add_argument("--dry-run", action="store_true", help="chỉ kiểm tra, không ghi gì")
+    p.add_argument("--dry-run", action="store_true",
+                   help="chỉ kiểm tra, không nhập số liệu (dòng bị từ chối vì phạm vi vẫn được ghi vào nhật ký)")
     p.add_argument("--confirm-warnings", action="store_true", help="xác nhận các cảnh báo (giá trị bất thường…)")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.set_defaults(func=_cmd_import)

@@ -78,7 +78,7 @@ def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
                 line={"color": REQUIRED, "dash": "dot", "width": 2},
                 hoverinfo="skip",
             ))
-        # Milestones of the same plan (2026, 2030, 2035, 2045).
+        # Every milestone of the same plan (statuses.MILESTONE_YEARS, or a year a plan added).
         ms = milestones.dropna(subset=["target_value"])
         if len(ms):
             fig.add_trace(go.Scatter(

@@ -9,7 +9,7 @@ import duckdb
 import streamlit as st
 
 from indicators.store.connection import connect, database_path
-from indicators.store.setup import init_db
+from indicators.setup import init_db
 
 
 def db_key() -> str:

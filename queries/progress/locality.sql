@@ -50,7 +50,7 @@ select * from final
 order by indicator_group, indicator_code, plan_code
 
 -- name: locality_milestones
--- Every milestone of every plan for $locality (2026, 2030, 2035, 2045), for the charts.
+-- Every milestone of every plan for $locality (whatever years they name), for the charts.
 select plan_code, indicator_code, target_year, comparator, target_value, is_every_year
 from target
 where locality_code = $locality

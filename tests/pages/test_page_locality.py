@@ -74,7 +74,7 @@ def test_illustrative_notice_is_visible(seeded_db):
 
 
 def test_no_illustrative_notice_without_samples(tmp_path, monkeypatch):
-    from indicators.store.setup import init_db
+    from indicators.setup import init_db
     db = tmp_path / "clean.duckdb"
     init_db(db, samples=False)
     monkeypatch.setenv("INDICATORS_DB", str(db))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.store.setup import init_db
+from indicators.setup import init_db
 from indicators.store.connection import connect, schema_version
 from tests.unit.test_seed_catalogue import EXPECTED_BASELINES, EXPECTED_TARGETS
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from indicators.progress import scorecard as sc
-from indicators.store.setup import init_db
+from indicators.setup import init_db
 from indicators.store.connection import DEFAULT_DB
 from bench.synth import (
     MILESTONES, SYN_FILE, SYN_PLAN, SYNTHETIC_TITLE, SynthError, build_synthetic, is_synthetic,

@@ -1,4 +1,5 @@
-"""`init-db`: create or migrate the database and load what it must hold, keeping every row."""
+"""Building a database: create or migrate it, load what it must hold (localities, the seed catalogue,
+the illustrative samples) and, on a new one, the first admin account; every existing row is kept."""
 from __future__ import annotations
 
 import os
