@@ -1,9 +1,17 @@
 """Validation of the rows read from a workbook: every problem at once, each a Vietnamese sentence.
 
-Pure: it takes the rows (excel_in.WorkbookRows), the catalogue, the set of locality codes the
+Pure: it takes the rows (workbook.WorkbookRows), the catalogue, the set of locality codes the
 uploader may write, each locality × indicator's history, and today's date, and returns the
-clean rows ready to store plus the problems. Vectorised with pandas so 100,000 rows take a
-fraction of a second; only problem rows are handled one by one.
+clean rows ready to store plus the problems. Vectorised (Arrow, numpy) so 100,000 rows take a
+fraction of a second; per-value work is done once per distinct code or period, and only
+problem rows are handled one by one.
+
+validate() is the procedure, one named step per rule, each a function of plain arrays whose
+docstring says what it rejects (an error) and what it only warns of: check_sheets,
+check_key_cells, fill_locality_codes, check_locality_codes, check_province_codes,
+check_indicator_codes, check_periods, read_numbers, check_notes, check_duplicate_keys,
+rows_without_errors, flag_outliers. Every step sees every row, so all problems are listed at
+once; a row's problems are listed together, errors first.
 
 Errors block the import. Warnings must be confirmed by the uploader:
 - 'outlier' — a value far from that locality × indicator's own history. Rule (Iglewicz &
@@ -15,6 +23,7 @@ Errors block the import. Warnings must be confirmed by the uploader:
   × 100 (or × 1,000, × 10,000 for rates) beyond rounding.
 - 'no_header' — a sheet with data but no recognisable header row (it is not read).
 - 'hidden_sheet' — a hidden sheet with data rows: they are read, and the uploader should know.
+- 'merged_cells' — merged cells over a number column: only the top cell holds the figure.
 """
 from __future__ import annotations
 
@@ -96,9 +105,14 @@ def _num(v: float, decimals: int = 2) -> str:
     return fmt.number(v, max(decimals, 2))
 
 
-def _sheet_problems(data: WorkbookRows) -> list[Problem]:
+def check_sheets(notes: list[tuple[str, str, str]]) -> list[Problem]:
+    """The reader's sheet-level notes (sheet, code, detail) as problems, in the reader's order.
+
+    Errors, the sheet was not read: 'duplicate_column', 'missing_column', an unreadable sheet.
+    Warnings: 'no_header' (data not read), 'hidden_sheet' and 'merged_cells' (data read, but not
+    as the officer sees it in Excel)."""
     out = []
-    for sheet, code, detail in data.notes:
+    for sheet, code, detail in notes:
         where = f"Trang “{sheet}”"
         if code == "no_header":
             out.append(Problem(sheet, None, "", "", code, f"{where}: có dữ liệu nhưng không tìm thấy dòng tiêu đề "
@@ -222,22 +236,221 @@ def _special_cell(col: _Collector, i: int, fld: str, kind: str) -> None:
                 "không tìm thấy giá trị); hãy sửa công thức hoặc nhập giá trị rồi lưu lại.", value=err)
 
 
-def _special_rows(df: pd.DataFrame, fld: str, col: _Collector) -> set[int]:
-    """Rows whose `fld` cell is a formula without a value or an Excel error, reported once here so
-    that the field is not also reported as missing."""
-    cells = df[fld + "_cell"].to_numpy(dtype=object)
-    out = set()
-    for i in np.flatnonzero(_is_error(cells) | (cells == "formula")):
-        _special_cell(col, i, fld, cells[i])
-        out.add(int(i))
+KEY_FIELDS = ("locality_code", "indicator_code", "period")
+NUMBER_FIELDS = ("value", "numerator", "denominator")
+# A row with a cell that could not be read is not also told its value is missing: the cause is the cell.
+UNREADABLE = ("bad_number", "formula_without_value", "error_cell")
+
+
+def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], history: pd.DataFrame,
+             today: date) -> Validation:
+    """Check every row; see the module docstring for the rules and the warning policy.
+
+    `history` has one row per locality_code × indicator_code with n_values, median_value,
+    mad_value (from the store's current values); it may be empty or hold more keys.
+    """
+    problems = check_sheets(data.notes)
+    df = data.rows.reset_index(drop=True)
+    n = len(df)
+    if n == 0:
+        return Validation(rows=_clean_frame({}, np.zeros(0, dtype=bool)), problems=problems)
+    text = {f: _arrow(df[f]) for f in FIELD_LABELS}
+    cells = {f: df[f + "_cell"].to_numpy(dtype=object) for f in KEY_FIELDS + NUMBER_FIELDS}
+    col = _Collector(df, text, data.columns)
+
+    blank = check_key_cells({f: cells[f] for f in KEY_FIELDS}, col)
+    # Into the collector's own dict: a problem quotes the code as understood (4 -> 00004).
+    text["locality_code"], from_province = fill_locality_codes(text["locality_code"], text["province_code"],
+                                                               col.sheet, data.commune_sheets)
+    locs, allowed = check_locality_codes(text["locality_code"], from_province, catalogue.localities, writable,
+                                         blank["locality_code"], col)
+    check_province_codes(text["province_code"], from_province, locs, allowed, catalogue.localities, col)
+    rules = check_indicator_codes(text["indicator_code"], catalogue.indicators, blank["indicator_code"], col)
+    codes = rules["code"]
+    periods = check_periods(text["period"], today, blank["period"], col)
+    value, num, den = read_numbers(text, cells, rules, col)
+    check_notes(text["note"], col)
+    check_duplicate_keys(locs, codes, periods, col)
+    ok = rows_without_errors(col, n)
+    flag_outliers(locs, value, rules, ok, history, col)
+
+    # A row's problems together, its errors before its warnings, each kind in the order checked.
+    col.items.sort(key=lambda t: (t[0], t[1].severity != ERROR))
+    problems += [p for _, p in col.items]
+    columns = {"locality_code": locs, "indicator_code": codes, "period": periods, "value": value,
+               "numerator": num, "denominator": den, "sheet": col.sheet, "row": col.row, "note": text["note"]}
+    return Validation(rows=_clean_frame(columns, ok), problems=problems, n_rows=n, n_rejected=n - int(ok.sum()))
+
+
+def check_key_cells(cells: dict[str, np.ndarray], col: _Collector) -> dict[str, set[int]]:
+    """The rows (per field) whose code or period cell is a formula without a value or an Excel
+    error: reported here, once, as an error, and returned so that the later checks do not also
+    call the same cell missing or unknown."""
+    out = {}
+    for fld, kinds in cells.items():
+        out[fld] = set()
+        for i in np.flatnonzero(_is_error(kinds) | (kinds == "formula")):
+            _special_cell(col, i, fld, kinds[i])
+            out[fld].add(int(i))
     return out
 
 
-def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray, col: _Collector) -> np.ndarray:
-    """The numeric column `fld` as floats (NaN for blank); unreadable cells reported.
+def fill_locality_codes(locality: pa.Array, province: pa.Array, sheets: np.ndarray,
+                        commune_sheets: set[str]) -> tuple[pa.Array, np.ndarray]:
+    """(the locality code column as the sheet means it, which rows took it from the province).
+
+    Reports nothing: it only decides which code a row is about, for check_locality_codes to judge.
+    Under a "Mã xã" header a number of 1–4 digits lost its leading zeros and is a commune
+    (4 -> 00004); with both Mã xã and Mã tỉnh columns a blank commune is the province's own row."""
+    if commune_sheets:
+        short = pc.and_(pc.is_in(pa.array(sheets.tolist(), pa.string()),
+                                 value_set=pa.array(sorted(commune_sheets), pa.string())),
+                        pc.fill_null(pc.match_substring_regex(locality, r"^\s*\d{1,4}(?:\.0+)?\s*$"), False))
+        digits = pc.replace_substring_regex(locality, r"^\s*(\d+)(?:\.0+)?\s*$", r"\1")
+        locality = pc.if_else(short, pc.utf8_lpad(digits, width=5, padding="0"), locality)
+    from_province = pc.and_(pc.invert(_filled(locality)), _filled(province)).to_numpy(zero_copy_only=False)
+    if from_province.any():
+        locality = pc.if_else(pa.array(from_province), province, locality)
+    return locality, from_province
+
+
+def check_locality_codes(locality: pa.Array, from_province: np.ndarray, places: dict[str, str | None],
+                         writable: set[str], skip: set[int], col: _Collector) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's normalised locality code or None, whether the uploader may write it).
+
+    Errors, on the column the code came from: a blank code ('missing_value'), a code not in the
+    catalogue ('unknown_locality'), one outside the uploader's scope ('out_of_scope'). Rows in
+    `skip` were already reported by check_key_cells."""
+    li, lu = _encode(locality)
+    l_norm = [None if v is None or not v.strip() else normalise_code(v) for v in lu]
+    l_state = np.array([1 if c is None else 2 if c not in places else 3 if c not in writable else 0
+                        for c in l_norm])[li]
+    locs = np.array(l_norm, dtype=object)[li]
+    for i in np.flatnonzero(l_state):
+        lc = locs[i]
+        if i in skip:
+            continue
+        if from_province[i]:
+            col.add(i, "province_code", "unknown_locality" if lc not in places else "out_of_scope",
+                    f"không có tỉnh mã “{lc}”; cần mã 2 chữ số theo danh mục năm 2025, vd. 12." if lc not in places
+                    else f"tài khoản của bạn không được nhập số liệu cho tỉnh “{lc}”; chỉ nhập cho địa phương "
+                    "thuộc phạm vi được giao.")
+            continue
+        if lc is None:
+            col.add(i, "locality_code", "missing_value", "thiếu mã địa phương; cần mã 2 chữ số (tỉnh, vd. 12) "
+                    "hoặc 5 chữ số (xã/phường, vd. 09931).")
+        elif lc not in places:
+            col.add(i, "locality_code", "unknown_locality", f"không có địa phương mã “{lc}”; cần mã 2 chữ số "
+                    "(tỉnh, vd. 12) hoặc đủ 5 chữ số kể cả số 0 đầu (xã/phường, vd. 09931) theo danh mục năm "
+                    "2025; nếu Excel làm mất số 0 đầu, hãy định dạng cột là Văn bản (Text).")
+        else:
+            col.add(i, "locality_code", "out_of_scope", f"tài khoản của bạn không được nhập số liệu cho địa "
+                    f"phương “{lc}”; chỉ nhập cho địa phương thuộc phạm vi được giao.")
+    return locs, l_state == 0
+
+
+def check_province_codes(province: pa.Array, from_province: np.ndarray, locs: np.ndarray, allowed: np.ndarray,
+                         places: dict[str, str | None], col: _Collector) -> None:
+    """Error 'province_mismatch' where a Mã tỉnh is written beside a valid commune of another
+    province (or beside another province): never file data under the wrong locality. Only rows
+    whose locality passed check_locality_codes are looked at, so a row gets one code error."""
+    for i in np.flatnonzero(~from_province & _filled(province).to_numpy(zero_copy_only=False) & allowed):
+        code = normalise_code(col.text("province_code", i))
+        parent = places.get(locs[i])
+        if code not in (locs[i], parent):
+            where = f"thuộc tỉnh “{parent}”" if parent else "là một tỉnh"
+            col.add(i, "province_code", "province_mismatch", f"mã tỉnh “{code}” không khớp: địa phương "
+                    f"“{locs[i]}” ở cột {col.columns.get(str(col.sheet[i]), {}).get('locality_code', 'Mã xã')} "
+                    f"{where}; hãy sửa một trong hai mã.")
+
+
+def check_indicator_codes(indicator: pa.Array, indicators: pd.DataFrame, skip: set[int],
+                          col: _Collector) -> dict[str, np.ndarray]:
+    """Each row's indicator as the later steps need it: code (trimmed, lower-cased; None when
+    blank; an unknown code as typed, for the messages), name, unit, kind, min, max, decimals.
+
+    Errors: a blank code ('missing_value'), a code not in `indicators` ('unknown_indicator').
+    Such a row gets kind None, no range (NaN) and 2 decimals, so that the number checks add no
+    second error. Rows in `skip` were already reported by check_key_cells."""
+    ci, cu = _encode(indicator)
+    c_norm = [None if v is None or not v.strip() else v.strip().lower() for v in cu]
+    codes = np.array(c_norm, dtype=object)[ci]
+    known = set(indicators.index)
+    for i in np.flatnonzero(np.array([c is None or c not in known for c in c_norm])[ci]):
+        if i in skip:
+            continue
+        if codes[i] is None:
+            col.add(i, "indicator_code", "missing_value", "thiếu mã chỉ tiêu; cần một mã trong danh mục, "
+                    "vd. bhyt_coverage.")
+        else:
+            col.add(i, "indicator_code", "unknown_indicator", f"không có chỉ tiêu mã “{codes[i]}”; cần một mã "
+                    "trong danh mục (xem cột Mã chỉ tiêu của tệp mẫu), vd. bhyt_coverage.")
+
+    def per_row(column: str, default, dtype) -> np.ndarray:
+        mapping = indicators[column].to_dict()
+        return np.array([mapping.get(c, default) for c in c_norm], dtype=dtype)[ci]
+
+    return {"code": codes, "name": per_row("name_vi", None, object), "unit": per_row("unit", None, object),
+            "kind": per_row("value_kind", None, object), "min": per_row("min_value", np.nan, float),
+            "max": per_row("max_value", np.nan, float), "decimals": per_row("decimals", 2, float)}
+
+
+def check_periods(period: pa.Array, today: date, skip: set[int], col: _Collector) -> np.ndarray:
+    """Each row's period in canonical form ('2025', '2026-Q1', '2026-03'), None when unreadable.
+
+    Errors: a blank period ('missing_value'), one that cannot be read ('bad_period' or the
+    parser's own code), one still in the future on `today` ('future_period'). Rows in `skip`
+    were already reported by check_key_cells."""
+    pi, pu = _encode(period)
+    parsed = [_try(parse_period)(v) for v in pu]
+    periods = np.array([p[0] for p in parsed], dtype=object)[pi]
+    p_state = np.array([0 if p[0] is not None and not is_future(p[0], today) else 1 for p in parsed])[pi]
+    for i in np.flatnonzero(p_state):
+        if i in skip:
+            continue
+        p, code, expected = parsed[pi[i]]
+        if p is None:
+            what = "thiếu kỳ báo cáo" if code == "missing_value" else \
+                f"kỳ báo cáo “{col.text('period', i)}” không hợp lệ"
+            col.add(i, "period", code or "bad_period", f"{what}; cần {expected or PERIOD_EXPECTED}.")
+        else:
+            col.add(i, "period", "future_period", f"kỳ {fmt.period(p)} còn ở tương lai (hôm nay là "
+                    f"{today.strftime('%d/%m/%Y')}); chỉ nhập số liệu của kỳ đã qua hoặc đang diễn ra.")
+    return periods
+
+
+def read_numbers(text: dict[str, pa.Array], cells: dict[str, np.ndarray], rules: dict[str, np.ndarray],
+                 col: _Collector) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(value, numerator, denominator) as floats, NaN where blank or unreadable; a blank value is
+    computed from numerator/denominator when both are given.
+
+    Errors: a cell that is not a number ('bad_number', 'formula_without_value', 'error_cell'), a
+    negative numerator or denominator or a zero denominator ('out_of_range'), no value and none
+    computable for a known indicator ('missing_value'), a value outside the indicator's range
+    ('out_of_range', on the numerator when the value was computed). Warning: a typed value that
+    disagrees with its numerator/denominator ('ratio_mismatch')."""
+    kinds = rules["kind"]
+    value, num, den = (parse_number_column(text[f], cells[f], f, kinds, col) for f in NUMBER_FIELDS)
+    check_ratio_parts(num, den, col)
+    computed, scale = ratio_values(num, den, kinds)
+    filled = np.isnan(value) & ~np.isnan(computed)
+    value = np.where(filled, computed, value)
+    check_values_present(value, kinds, col)
+    check_value_range(value, filled, num, den, scale, cells["value"], rules, col)
+    check_ratio_mismatch(value, computed, filled, num, den, scale, rules["decimals"], col)
+    return value, num, den
+
+
+def parse_number_column(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray,
+                        col: _Collector) -> np.ndarray:
+    """The numeric column `fld` as floats (NaN for blank).
+
+    Errors: a formula without a value or an Excel error cell; text that is not a number, or not
+    yes/no for a yes/no indicator's value; a % sign where the indicator is not a percentage (all
+    'bad_number' but the first two). A cell formatted as a percentage holding 0.95 is 95.
 
     Plain decimals are parsed vectorised (Arrow); everything else — commas, %, thousands dots,
-    yes/no words — goes through excel_in's parsers one cell at a time."""
+    yes/no words — goes through cells.py's parsers one cell at a time."""
     n = len(arr)
     formula = cells == "formula"
     error = _is_error(cells)
@@ -249,7 +462,7 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
     fast = (plain | (three & numeric_cell)) & ~formula & ~error
     out = pc.cast(pc.if_else(pa.array(fast), arr, pa.scalar(None, pa.string())), pa.float64()) \
         .to_numpy(zero_copy_only=False).astype("float64")
-    filled = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False).to_numpy(zero_copy_only=False)
+    filled = _filled(arr).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero((filled & ~fast) | formula | error):
         if formula[i] or error[i]:
             _special_cell(col, i, fld, cells[i])
@@ -278,134 +491,44 @@ def _parse_numbers(arr: pa.Array, cells: np.ndarray, fld: str, kinds: np.ndarray
     return out
 
 
-def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], history: pd.DataFrame,
-             today: date) -> Validation:
-    """Check every row; see the module docstring for the rules and the warning policy.
-
-    `history` has one row per locality_code × indicator_code with n_values, median_value,
-    mad_value (from the store's current values); it may be empty or hold more keys.
-    """
-    problems = _sheet_problems(data)
-    df = data.rows.reset_index(drop=True)
-    n = len(df)
-    if n == 0:
-        return Validation(rows=_clean_frame({}, np.zeros(0, dtype=bool)), problems=problems)
-    raw = {f: _arrow(df[f]) for f in FIELD_LABELS}
-    col = _Collector(df, raw, data.columns)
-    ind = catalogue.indicators
-    names, units = ind["name_vi"].to_dict(), ind["unit"].to_dict()
-    kind_of, dec_of = ind["value_kind"].to_dict(), ind["decimals"].to_dict()
-    lo_of, hi_of = ind["min_value"].to_dict(), ind["max_value"].to_dict()
-    places = catalogue.localities
-
-    special = {f: _special_rows(df, f, col) for f in ("locality_code", "indicator_code", "period")}
-
-    # --- codes: checked once per distinct value ----------------------------------------------
-    # Under a "Mã xã" header, a number that lost its leading zeros is a commune: 4 -> 00004.
-    if data.commune_sheets:
-        short = pc.and_(pc.is_in(pa.array(df["sheet"].astype(object).tolist(), pa.string()),
-                                 value_set=pa.array(sorted(data.commune_sheets), pa.string())),
-                        pc.fill_null(pc.match_substring_regex(raw["locality_code"], r"^\s*\d{1,4}(?:\.0+)?\s*$"),
-                                     False))
-        digits = pc.replace_substring_regex(raw["locality_code"], r"^\s*(\d+)(?:\.0+)?\s*$", r"\1")
-        raw["locality_code"] = pc.if_else(short, pc.utf8_lpad(digits, width=5, padding="0"), raw["locality_code"])
-    # With both Mã xã and Mã tỉnh columns, a blank commune cell means the province's own row.
-    given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["locality_code"]), ""), False)
-    province_given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(raw["province_code"]), ""), False)
-    from_province = pc.and_(pc.invert(given), province_given).to_numpy(zero_copy_only=False)
-    if from_province.any():
-        raw["locality_code"] = pc.if_else(pa.array(from_province), raw["province_code"], raw["locality_code"])
-    li, lu = _encode(raw["locality_code"])
-    l_norm = [None if v is None or not v.strip() else normalise_code(v) for v in lu]
-    l_state = [1 if c is None else 2 if c not in places else 3 if c not in writable else 0 for c in l_norm]
-    locs = np.array(l_norm, dtype=object)[li]
-    for i in np.flatnonzero(np.array(l_state)[li]):
-        lc = locs[i]
-        if i in special["locality_code"]:
-            continue
-        if from_province[i]:
-            col.add(i, "province_code", "unknown_locality" if lc not in places else "out_of_scope",
-                    f"không có tỉnh mã “{lc}”; cần mã 2 chữ số theo danh mục năm 2025, vd. 12." if lc not in places
-                    else f"tài khoản của bạn không được nhập số liệu cho tỉnh “{lc}”; chỉ nhập cho địa phương "
-                    "thuộc phạm vi được giao.")
-            continue
-        if lc is None:
-            col.add(i, "locality_code", "missing_value", "thiếu mã địa phương; cần mã 2 chữ số (tỉnh, vd. 12) "
-                    "hoặc 5 chữ số (xã/phường, vd. 09931).")
-        elif lc not in places:
-            col.add(i, "locality_code", "unknown_locality", f"không có địa phương mã “{lc}”; cần mã 2 chữ số "
-                    "(tỉnh, vd. 12) hoặc đủ 5 chữ số kể cả số 0 đầu (xã/phường, vd. 09931) theo danh mục năm "
-                    "2025; nếu Excel làm mất số 0 đầu, hãy định dạng cột là Văn bản (Text).")
-        else:
-            col.add(i, "locality_code", "out_of_scope", f"tài khoản của bạn không được nhập số liệu cho địa "
-                    f"phương “{lc}”; chỉ nhập cho địa phương thuộc phạm vi được giao.")
-    both = np.flatnonzero(~from_province & province_given.to_numpy(zero_copy_only=False)
-                          & (np.array(l_state)[li] == 0))
-    for i in both:   # the commune must belong to the province written beside it
-        province = normalise_code(col.text("province_code", i))
-        parent = places.get(locs[i])
-        if province not in (locs[i], parent):
-            where = f"thuộc tỉnh “{parent}”" if parent else "là một tỉnh"
-            col.add(i, "province_code", "province_mismatch", f"mã tỉnh “{province}” không khớp: địa phương "
-                    f"“{locs[i]}” ở cột {col.columns.get(str(col.sheet[i]), {}).get('locality_code', 'Mã xã')} "
-                    f"{where}; hãy sửa một trong hai mã.")
-    ci, cu = _encode(raw["indicator_code"])
-    c_norm = [None if v is None or not v.strip() else v.strip().lower() for v in cu]
-    codes = np.array(c_norm, dtype=object)[ci]
-    for i in np.flatnonzero(np.array([c is None or c not in kind_of for c in c_norm])[ci]):
-        if i in special["indicator_code"]:
-            continue
-        if codes[i] is None:
-            col.add(i, "indicator_code", "missing_value", "thiếu mã chỉ tiêu; cần một mã trong danh mục, "
-                    "vd. bhyt_coverage.")
-        else:
-            col.add(i, "indicator_code", "unknown_indicator", f"không có chỉ tiêu mã “{codes[i]}”; cần một mã "
-                    "trong danh mục (xem cột Mã chỉ tiêu của tệp mẫu), vd. bhyt_coverage.")
-    kinds = np.array([kind_of.get(c) for c in c_norm], dtype=object)[ci]
-    lo = np.array([lo_of.get(c, np.nan) for c in c_norm], dtype=float)[ci]
-    hi = np.array([hi_of.get(c, np.nan) for c in c_norm], dtype=float)[ci]
-    decimals = np.array([dec_of.get(c, 2) for c in c_norm], dtype=float)[ci]
-
-    # --- periods -------------------------------------------------------------------------------
-    pi, pu = _encode(raw["period"])
-    parsed = [_try(parse_period)(v) for v in pu]
-    periods = np.array([p[0] for p in parsed], dtype=object)[pi]
-    p_state = np.array([0 if p[0] is not None and not is_future(p[0], today) else 1 for p in parsed])[pi]
-    for i in np.flatnonzero(p_state):
-        if i in special["period"]:
-            continue
-        p, code, expected = parsed[pi[i]]
-        if p is None:
-            what = "thiếu kỳ báo cáo" if code == "missing_value" else \
-                f"kỳ báo cáo “{col.text('period', i)}” không hợp lệ"
-            col.add(i, "period", code or "bad_period", f"{what}; cần {expected or PERIOD_EXPECTED}.")
-        else:
-            col.add(i, "period", "future_period", f"kỳ {fmt.period(p)} còn ở tương lai (hôm nay là "
-                    f"{today.strftime('%d/%m/%Y')}); chỉ nhập số liệu của kỳ đã qua hoặc đang diễn ra.")
-
-    # --- numbers -------------------------------------------------------------------------------
-    value, num, den = (_parse_numbers(raw[f], df[f + "_cell"].to_numpy(dtype=object), f, kinds, col)
-                       for f in ("value", "numerator", "denominator"))
+def check_ratio_parts(num: np.ndarray, den: np.ndarray, col: _Collector) -> None:
+    """Errors 'out_of_range': a negative numerator or denominator, a zero denominator."""
     for f, arr in (("numerator", num), ("denominator", den)):
         for i in np.flatnonzero(arr < 0):
             col.add(i, f, "out_of_range", f"{FIELD_LABELS[f].lower()} {_num(arr[i])} là số âm; cần một số ≥ 0.")
     for i in np.flatnonzero(den == 0):
         col.add(i, "denominator", "out_of_range", "mẫu số bằng 0; cần một số lớn hơn 0.")
+
+
+def ratio_values(num: np.ndarray, den: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(numerator / denominator × the kind's scale, the scale): NaN where either is missing, the
+    denominator is not positive or the indicator is not a ratio (a count, yes/no). Reports nothing."""
     scale = np.array([RATIO_SCALE.get(k, np.nan) for k in kinds], dtype=float) if not np.isnan(num).all() \
-        else np.full(n, np.nan)
+        else np.full(len(kinds), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         computed = np.where(den > 0, num / den * scale, np.nan)
-    fill = np.isnan(value) & ~np.isnan(computed)
-    value = np.where(fill, computed, value)
-    unreadable = {i for i, p in col.items if p.code in ("bad_number", "formula_without_value", "error_cell")}
+    return computed, scale
+
+
+def check_values_present(value: np.ndarray, kinds: np.ndarray, col: _Collector) -> None:
+    """Error 'missing_value' for a row of a known indicator left without a value. Not for a row
+    with an unknown indicator, nor one with a cell already reported unreadable (UNREADABLE)."""
+    unreadable = {i for i, p in col.items if p.code in UNREADABLE}
     for i in np.flatnonzero(np.isnan(value)):
         if kinds[i] is None or i in unreadable:
             continue
         col.add(i, "value", "missing_value", "thiếu giá trị (chỉ có tử số hoặc mẫu số, không tính được giá trị); "
                 f"cần {YES_NO_EXPECTED if kinds[i] == 'yes_no' else NUMBER_EXPECTED}.")
+
+
+def check_value_range(value: np.ndarray, filled: np.ndarray, num: np.ndarray, den: np.ndarray, scale: np.ndarray,
+                      value_cells: np.ndarray, rules: dict[str, np.ndarray], col: _Collector) -> None:
+    """Error 'out_of_range' for a value outside the indicator's [min, max]. A value computed from
+    numerator/denominator is reported on the numerator, with the arithmetic (they may be swapped);
+    a typed one says when a dot was read as a thousands separator or a % cell multiplied it."""
+    lo, hi, names, units = rules["min"], rules["max"], rules["name"], rules["unit"]
     with np.errstate(invalid="ignore"):
         bad_range = (value < lo) | (value > hi)
-    value_cells = df["value_cell"].to_numpy(dtype=object)
     for i in np.flatnonzero(bad_range):
         typed = col.text("value", i)
         hint = (f" Dấu chấm trong “{typed}” được hiểu là dấu phân cách hàng nghìn; nếu đây là số thập phân, "
@@ -414,30 +537,43 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
         if value_cells[i] == "pct":
             hint = (f" Ô này được định dạng phần trăm trong Excel: số {typed} trong ô % nghĩa là "
                     f"{_num(value[i])}%. Hãy gõ kèm dấu % (vd. 95%) hoặc bỏ định dạng % của cột.")
-        if fill[i]:   # no value typed: it was computed from the numerator and denominator
+        if filled[i]:
             col.add(i, "numerator", "out_of_range", f"giá trị tính từ tử số/mẫu số ({_num(num[i])}/{_num(den[i])} "
                     f"× {_num(scale[i])} = {_num(value[i])}) nằm ngoài khoảng hợp lệ của chỉ tiêu "
-                    f"“{names[codes[i]]}”, cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}); hãy kiểm tra "
+                    f"“{names[i]}”, cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[i]}); hãy kiểm tra "
                     "tử số và mẫu số (có thể bị đảo chỗ).", value=f"{_num(num[i])}/{_num(den[i])}")
             continue
         col.add(i, "value", "out_of_range", f"giá trị {_num(value[i])} nằm ngoài khoảng hợp lệ của chỉ tiêu "
-                f"“{names[codes[i]]}”; cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[codes[i]]}).{hint}")
+                f"“{names[i]}”; cần từ {_num(lo[i])} đến {_num(hi[i])} ({units[i]}).{hint}")
+
+
+def check_ratio_mismatch(value: np.ndarray, computed: np.ndarray, filled: np.ndarray, num: np.ndarray,
+                         den: np.ndarray, scale: np.ndarray, decimals: np.ndarray, col: _Collector) -> None:
+    """Warning 'ratio_mismatch' where a typed value differs from numerator/denominator by more
+    than rounding: one unit of the indicator's last decimal, or 1% of the computed value."""
     tol = np.maximum(10.0 ** -decimals, 0.01 * np.abs(computed))
     with np.errstate(invalid="ignore"):
-        mismatch = ~fill & (np.abs(value - computed) > tol)
+        mismatch = ~filled & (np.abs(value - computed) > tol)
     for i in np.flatnonzero(mismatch):
         col.add(i, "value", "ratio_mismatch", f"giá trị {_num(value[i])} khác tử số/mẫu số "
                 f"({_num(num[i])}/{_num(den[i])} × {_num(scale[i])} = {_num(computed[i])}); hãy kiểm tra lại.",
                 WARNING)
 
-    # --- notes: free text, but not a document ---------------------------------------------------
-    note_length = pc.fill_null(pc.utf8_length(raw["note"]), 0).to_numpy(zero_copy_only=False)
+
+def check_notes(note: pa.Array, col: _Collector) -> None:
+    """Error 'note_too_long' past MAX_NOTE_CHARS characters: a note names a source, it is not a
+    document. The problem quotes only the note's start."""
+    note_length = pc.fill_null(pc.utf8_length(note), 0).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(note_length > MAX_NOTE_CHARS):
         col.add(i, "note", "note_too_long", f"ghi chú dài {fmt.number(int(note_length[i]), 0)} ký tự; tối đa "
                 f"{fmt.number(MAX_NOTE_CHARS, 0)} ký tự (ghi nguồn số liệu ngắn gọn, tài liệu dài hãy gửi riêng).",
                 value=col.text("note", i)[:60] + "…")
 
-    # --- duplicates within the file ------------------------------------------------------------
+
+def check_duplicate_keys(locs: np.ndarray, codes: np.ndarray, periods: np.ndarray, col: _Collector) -> None:
+    """Error 'duplicate_key' on every row after the first with the same locality × indicator ×
+    period, pointing at the first: which of the two values is right only the officer knows.
+    Rows missing any part of the key are left out (already rejected)."""
     keys = pd.DataFrame({"l": locs, "c": codes, "p": periods})
     keyed = keys.notna().all(axis=1).to_numpy()
     later = np.flatnonzero(keyed & keys.duplicated(keep="first").to_numpy())
@@ -451,38 +587,42 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
                     f"“{periods[i]}” với trang “{col.sheet[f]}”, dòng {int(col.row[f])}; mỗi kỳ chỉ được báo "
                     "cáo một giá trị trong một tệp.")
 
-    # --- rows with errors, then outliers among the clean ones -----------------------------------
-    bad = {i for i, p in col.items if p.severity == ERROR}
+
+def rows_without_errors(col: _Collector, n: int) -> np.ndarray:
+    """Which of the `n` rows have no error so far: the rows kept. A warning does not reject."""
     ok = np.ones(n, dtype=bool)
-    ok[list(bad)] = False
-    columns = {"locality_code": locs, "indicator_code": codes, "period": periods, "value": value,
-               "numerator": num, "denominator": den, "sheet": col.sheet, "row": col.row,
-               "note": raw["note"], "value_kind": kinds, "decimals": decimals}
-    _outliers(columns, ok, history, names, col)
-    col.items.sort(key=lambda t: (t[0], t[1].severity != ERROR))
-    problems += [p for _, p in col.items]
-    return Validation(rows=_clean_frame(columns, ok), problems=problems, n_rows=n, n_rejected=len(bad))
+    ok[[i for i, p in col.items if p.severity == ERROR]] = False
+    return ok
 
 
-def _outliers(c: dict, ok: np.ndarray, history: pd.DataFrame, names: dict, col: _Collector) -> None:
+def flag_outliers(locs: np.ndarray, value: np.ndarray, rules: dict[str, np.ndarray], ok: np.ndarray,
+                  history: pd.DataFrame | None, col: _Collector) -> None:
+    """Warning 'outlier' for a kept row whose value is far from its locality × indicator's
+    history (the rule is in the module docstring). Nothing without history, for yes/no
+    indicators, or for rejected rows."""
     if history is None or history.empty or not ok.any():
         return
     known = pd.MultiIndex.from_arrays([history["locality_code"].astype(object), history["indicator_code"]
                                        .astype(object)])
-    at = known.get_indexer(pd.MultiIndex.from_arrays([c["locality_code"], c["indicator_code"]]))
+    at = known.get_indexer(pd.MultiIndex.from_arrays([locs, rules["code"]]))
     n_values = np.where(at >= 0, history["n_values"].to_numpy(dtype=float)[at], 0)
     med = np.where(at >= 0, history["median_value"].to_numpy(dtype=float)[at], np.nan)
     mad = np.where(at >= 0, history["mad_value"].fillna(0).to_numpy(dtype=float)[at], np.nan)
-    unit = 10.0 ** -c["decimals"]
+    unit = 10.0 ** -rules["decimals"]
     scale = np.where(n_values >= 3, np.maximum.reduce([1.4826 * mad, 0.05 * np.abs(med), unit]),
                      np.maximum(0.10 * np.abs(med), unit))
     with np.errstate(invalid="ignore"):
-        far = ok & (n_values > 0) & (c["value_kind"] != "yes_no") & (np.abs(c["value"] - med) > OUTLIER_Z * scale)
+        far = ok & (n_values > 0) & (rules["kind"] != "yes_no") & (np.abs(value - med) > OUTLIER_Z * scale)
     for i in np.flatnonzero(far):
         col.add(i, "value", "outlier",
-                f"giá trị {_num(c['value'][i])} khác xa số liệu đã báo cáo của địa phương này cho chỉ tiêu "
-                f"“{names[c['indicator_code'][i]]}” (trung vị {_num(med[i])} qua {int(n_values[i])} kỳ); hãy "
+                f"giá trị {_num(value[i])} khác xa số liệu đã báo cáo của địa phương này cho chỉ tiêu "
+                f"“{rules['name'][i]}” (trung vị {_num(med[i])} qua {int(n_values[i])} kỳ); hãy "
                 "kiểm tra (vd. nhầm dấu thập phân, nhập 0,95 thay vì 95) và xác nhận nếu đúng.", WARNING)
+
+
+def _filled(arr: pa.Array) -> pa.Array:
+    """Which cells hold something other than blanks."""
+    return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False)
 
 
 def _clean_frame(c: dict, ok: np.ndarray) -> pd.DataFrame:
