@@ -2,7 +2,9 @@
 
 - `preview(con, data, file_name, user_name)` checks the file (xlsx_safety), reads it
   (excel_in), validates it (validate) and compares it with the current values: counts of new,
-  changed (old → new), unchanged and rejected rows. It writes nothing.
+  changed (old → new), unchanged and rejected rows. It writes no values and no upload; its only
+  write is one `upload_refused` audit event when rows are refused for a reason listed in
+  REFUSAL_REASONS (outside the uploader's scope…): the attempt itself is what is audited.
 - `commit(con, preview, user_name, confirm_warnings=...)` writes it in ONE transaction (all
   rows or none), refusing while any error remains or warnings are unconfirmed, and re-checks
   the uploader's scope with scope.require_write so a crafted call cannot bypass the preview.
@@ -34,20 +36,41 @@ from indicators.excel import workbook
 from indicators.excel.cells import normalise_code
 from indicators.text import fmt
 from indicators.excel import safety
+from indicators.store.audit import audit
 from indicators.store.sql import query
 from indicators.excel.validate import Catalogue, Problem, Validation, validate
 
 ACTION = "nhập số liệu"
 _WRITE_LOCK = threading.Lock()
 
+# Validation codes whose rows are refused as a matter of permission, not of a mistake in the
+# file: an attempt with any such row is audited (`upload_refused`), one event per attempt. A new
+# reason (a locked, approved reporting period…) is one entry here: code -> what the audit says.
+REFUSAL_REASONS = {
+    "out_of_scope": "ngoài phạm vi địa phương được giao",
+}
+REFUSED_ACTION = "upload_refused"
+
 
 class ImportRefused(Exception):
     """A commit or revert that did not happen; the message is a Vietnamese sentence."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Rows refused for one reason of REFUSAL_REASONS: the code, how many rows, which localities."""
+    reason: str
+    n_rows: int
+    localities: list[str]
+
+    @property
+    def label(self) -> str:
+        return REFUSAL_REASONS[self.reason]
+
+
 @dataclass
 class Preview:
-    """What an import would do; nothing has been written."""
+    """What an import would do; no value has been written (see `refusals` for the audit)."""
     file_name: str
     sha256: str
     size_bytes: int
@@ -58,6 +81,7 @@ class Preview:
     already_committed: dict | None = None   # the committed upload with the same SHA-256, if any
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)   # (sheet, 'template'|'text_only')
     data_version: tuple = ()                # the store's uploads as of the preview (see _data_version)
+    refusals: list[Refusal] = field(default_factory=list)   # audited as one `upload_refused` event
 
     @property
     def problems(self) -> list[Problem]:
@@ -242,12 +266,85 @@ def no_change_message(file_name: str, n_unchanged: int) -> str:
             "với đúng giá trị này; không tạo lần nhập mới.")
 
 
+_SHORT_NUMBER = re.compile(r"\s*\d{1,4}(?:\.0+)?\s*")
+
+
+def _refused_rows(problems: list[Problem]) -> list[tuple[str, str, int]]:
+    """(reason, sheet, Excel row) of every row refused for a reason of REFUSAL_REASONS."""
+    return sorted({(p.code, p.sheet, p.row) for p in problems if p.code in REFUSAL_REASONS and p.row})
+
+
+def _row_locality(locality: str, province: str, commune_sheet: bool) -> str | None:
+    """The locality a row names, as validation reads it: "Mã xã" (a short number under that
+    header is a commune: 4 -> 00004), else "Mã tỉnh" when the commune cell is blank."""
+    if not locality.strip():
+        return normalise_code(province) if province.strip() else None
+    if commune_sheet and _SHORT_NUMBER.fullmatch(locality):
+        return locality.strip().split(".")[0].zfill(5)
+    return normalise_code(locality)
+
+
+def refusals(read: workbook.WorkbookRows, problems: list[Problem]) -> list[Refusal]:
+    """The rows refused for each reason of REFUSAL_REASONS (in that order), with the localities
+    they name. Generic: a reason's problem may sit on any column (scope on the code, a locked
+    period on the period); the locality is read from the refused row itself."""
+    refused = pd.DataFrame(_refused_rows(problems), columns=["reason", "sheet", "row"])
+    if refused.empty:
+        return []
+    rows = (read.rows[["sheet", "row", "locality_code", "province_code"]]
+            .astype({"sheet": str, "row": "int64", "locality_code": object, "province_code": object})
+            .drop_duplicates(["sheet", "row"]))
+    found = refused.astype({"row": "int64"}).merge(rows, on=["sheet", "row"], how="left")
+    found[["locality_code", "province_code"]] = found[["locality_code", "province_code"]].fillna("").astype(str)
+    keys = list(found[["sheet", "locality_code", "province_code"]].itertuples(index=False, name=None))
+    where = {k: _row_locality(k[1], k[2], k[0] in read.commune_sheets) for k in set(keys)}
+    found["locality"] = [where[k] for k in keys]
+    out = []
+    for reason in REFUSAL_REASONS:
+        these = found[found["reason"] == reason]
+        if len(these):
+            out.append(Refusal(reason, len(these), sorted(set(these["locality"].dropna()))))
+    return out
+
+
+def _shown_codes(codes: list[str], limit: int = 10) -> str:
+    return ", ".join(codes[:limit]) + (" …" if len(codes) > limit else "")
+
+
+def refusal_detail(file_name: str, sha256: str, n_rows: int, refused: list[Refusal], n_refused: int, *,
+                   dry_run: bool = False) -> str:
+    """The audit sentence of a refused attempt: the file (clean name, SHA-256 prefix), how many of
+    its rows were refused and, per reason, how many and for which localities (the first 10)."""
+    reasons = "; ".join(f"{r.label}: {fmt.number(r.n_rows, 0)} dòng"
+                        + (f", địa phương {_shown_codes(r.localities)}" if r.localities else "")
+                        for r in refused)
+    return ("kiểm tra thử (--dry-run): " if dry_run else "") + (
+        f"tệp “{file_name}” (SHA-256 {sha256[:12]}…): {fmt.number(n_refused, 0)} trong "
+        f"{fmt.number(n_rows, 0)} dòng số liệu bị từ chối – {reasons}; không dòng nào được nhập")
+
+
+def _audit_refused(con: duckdb.DuckDBPyConnection, user_name: str, detail: str, refused: list[Refusal]) -> None:
+    """The single `upload_refused` event of an attempt, in a statement (and transaction) of its own."""
+    localities = sorted({c for r in refused for c in r.localities})
+    with _WRITE_LOCK:
+        audit(con.cursor(), user_name, REFUSED_ACTION, detail, locality_code=localities[0] if localities else None)
+
+
 def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_name: str, *,
-            today: date | None = None) -> Preview:
-    """Check, read, validate and compare a workbook; writes nothing.
+            today: date | None = None, dry_run: bool = False) -> Preview:
+    """Check, read, validate and compare a workbook. Writes no value and no upload.
 
     Raises scope.PermissionDenied for an account that cannot upload (logged by auth) and
     safety.UnsafeFile for a refused file (nothing is written for it).
+
+    Refused rows are audited here, because the preview is the attempt: whatever follows (a
+    commit that is then impossible, a CLI --dry-run, an officer who closes the page) the attempt
+    has happened, and the page (one preview per file per session) and the CLI (import_file)
+    both come through here, so each attempt leaves exactly one event. When any row is refused
+    for a reason in REFUSAL_REASONS, one `upload_refused` event (who, file, SHA-256, rows and
+    localities per reason; `dry_run` says it was only a check) is written after validation, in
+    its own statement: nothing else is written, and the upload and observation tables stay
+    untouched. Other errors (an unknown indicator…) are the officer's to fix, not audited.
     """
     cur = con.cursor()
     account = scope.require_role(cur, user_name, "officer", ACTION)
@@ -262,11 +359,17 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     writable = scope.writable(cur, account, codes & catalogue.localities.keys())
     history = _history(cur, codes)
     checked = validate(read, catalogue, writable, history, today or date.today())
+    sha = sha256_of(data)
+    refused = refusals(read, checked.errors)
+    if refused:   # audited at once: the attempt has happened whatever follows
+        n_refused = len({(sheet, row) for _, sheet, row in _refused_rows(checked.errors)})
+        _audit_refused(con, user_name, refusal_detail(file_name, sha, checked.n_rows, refused, n_refused,
+                                                      dry_run=dry_run), refused)
     version = _data_version(cur)
-    return Preview(file_name=file_name, sha256=sha256_of(data), size_bytes=len(data), user_name=user_name,
+    return Preview(file_name=file_name, sha256=sha, size_bytes=len(data), user_name=user_name,
                    sheets=read.sheets_read, sheets_skipped=read.sheets_skipped, validation=checked,
                    diff=_diff(cur, checked.rows),
-                   already_committed=_already(cur, sha256_of(data)), data_version=version)
+                   already_committed=_already(cur, sha), data_version=version, refusals=refused)
 
 
 def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> None:
@@ -399,7 +502,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, user_name: str
     """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does)."""
     path = Path(path)
     safety.check_size(path.stat().st_size, path.name)   # before reading a 700 MB file into memory
-    pv = preview(con, path.read_bytes(), path.name, user_name, today=today)
+    pv = preview(con, path.read_bytes(), path.name, user_name, today=today, dry_run=dry_run)
     if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
             or pv.validation.rows.empty or not pv.has_changes:
         return pv, None
