@@ -106,13 +106,28 @@ def data_date(row: dict) -> str:
     return "Số liệu đến: chưa có số liệu báo cáo"
 
 
+def baseline_how(row: dict) -> str:
+    """Where the baseline comes from (DESIGN rule 7): the plan, else the latest reported value
+    at or before the plan's start year, else the earliest one after it; with no start year
+    known (or no row field for it), the earliest reported value."""
+    if row["baseline_source"] == "document":
+        return "theo kế hoạch"
+    start, year = row.get("plan_start_year"), row.get("baseline_year")
+    if start is None or year is None:
+        return "kế hoạch không ghi; lấy số báo cáo sớm nhất"
+    # The line already sits in brackets ("Đầu vào 2025: 44,1‰ (…)"): the year by a dash, not in brackets.
+    if year <= start:
+        return f"kế hoạch không ghi; lấy số báo cáo gần nhất tính đến năm {start} – năm bắt đầu kế hoạch"
+    return (f"kế hoạch không ghi; chưa có số liệu đến năm {start} – năm bắt đầu kế hoạch – "
+            "nên lấy số báo cáo sớm nhất sau đó")
+
+
 def facts(row: dict) -> list[str]:
     """The figures behind a status, one line each, in Vietnamese number format."""
     u, d, k = row["unit"], row["decimals"], row["value_kind"]
     lines = [f"Trạng thái: {STATUS_MARKS[row['status']]} {STATUS_LABELS_VI[row['status']]}"]
     if row["baseline_value"] is not None:
-        how = ("theo kế hoạch" if row["baseline_source"] == "document"
-               else "kế hoạch không ghi; lấy số báo cáo sớm nhất")
+        how = baseline_how(row)
         lines.append(f"Đầu vào {row['baseline_year']}: {fmt.value(row['baseline_value'], u, d, k)} ({how})")
     latest = latest_text(row)
     if row["latest_is_illustrative"]:

@@ -42,16 +42,21 @@ def _clean(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _period_at(obs: pd.DataFrame, time: float | None) -> str | None:
+def _period_at(obs: pd.DataFrame, time: float | None, *, first: bool = False) -> str | None:
+    """The period reported at `time`; of a quarter and a month sharing that midpoint, the one
+    that counts as later (the quarter), or with `first` the earlier one (the month)."""
     if time is None or obs.empty:
         return None
     hit = obs.loc[(obs["period_time"] - time).abs() < 1e-9, "period"]
-    return str(hit.iloc[-1]) if len(hit) else None
+    return str(hit.iloc[0 if first else -1]) if len(hit) else None
 
 
 def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
     """One status row: the target `t` (a locality_targets row) judged on its observations."""
     direction = 1 if t["direction"] == "higher" else -1
+    # In time order; a quarter and a month sharing a midpoint (2024-Q1, 2024-02): the quarter
+    # counts as later, as its text sorts later (as in queries/progress/scorecard.sql).
+    obs = obs.sort_values(["period_time", "period"], kind="stable")
     has_doc_baseline = t["baseline_value"] is not None
     lo, hi = t["min_value"], t["max_value"]
     result = method.evaluate(
@@ -66,7 +71,12 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
     if result.baseline_source == "document":
         baseline_year, baseline_period = int(t["baseline_year"]), str(int(t["baseline_year"]))
     else:
-        baseline_period = _period_at(obs, result.baseline_time)
+        # Rule 7: the latest value at or before the plan's start year is the later of a tie;
+        # the earliest one (after it, or with no start year) the earlier.
+        cutoff = method.start_cutoff(t["plan_start_year"])
+        baseline_period = _period_at(
+            obs, result.baseline_time,
+            first=cutoff is None or (result.baseline_time is not None and result.baseline_time > cutoff))
         baseline_year = int(baseline_period[:4]) if baseline_period else None
     latest_period = _period_at(obs, result.latest_time) if len(obs) else baseline_period
     latest = obs.loc[obs["period"] == latest_period] if latest_period and len(obs) else obs.iloc[0:0]
@@ -105,6 +115,7 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
         "baseline_source": result.baseline_source,
         "baseline_period": baseline_period,
         "baseline_source_text": t["baseline_source_text"],
+        "plan_start_year": int(start_year) if (start_year := t["plan_start_year"]) is not None else None,
         "progress_share": result.progress_share,
         "required_annual_change": result.required_annual_change,
         "ratio": result.ratio,
@@ -137,7 +148,8 @@ def locality_progress(con: duckdb.DuckDBPyConnection, locality_code: str,
 
 
 def target_years(con: duckdb.DuckDBPyConnection, locality_code: str) -> list[int]:
-    """The milestone years the locality's plans set (e.g. [2026, 2030, 2035, 2045])."""
+    """The milestone years the locality's plans set: some of statuses.MILESTONE_YEARS, or
+    others a plan names."""
     cur = con.cursor()
     years = cur.execute(query("locality_milestones"), {"locality": locality_code}).df()["target_year"]
     return sorted({int(y) for y in years})

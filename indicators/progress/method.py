@@ -112,21 +112,30 @@ class Progress:
     yearly: tuple[tuple[int, float, bool], ...] = ()  # every-year targets only
 
 
+def start_cutoff(plan_start_year: int | None) -> float | None:
+    """The last time that counts as "at or before the plan's start year": any period within
+    that year (year Y spans [Y - 0.5, Y + 0.5)), with tolerance EPS. None without a start year."""
+    return None if plan_start_year is None else plan_start_year + 0.5 + EPS
+
+
 def _pick_baseline(obs, baseline, plan_start_year):
-    """(baseline point, source, regression points) following rule 7."""
+    """(baseline point, source, regression points) following rule 7.
+
+    obs are (time, value) pairs sorted by time; of two at one time (a quarter and a month
+    sharing a midpoint) the later in the list counts as later. A document baseline wins and
+    is an extra regression point. Without one, the baseline is the latest reported value at
+    or before the plan's start year (the situation when the plan began), else the earliest
+    one after it; with no start year known, the earliest. A reported baseline is already one
+    of the observations, so it is not added twice: the regression points are the same
+    whichever value is picked."""
     if baseline is not None:
         base = (float(baseline[0]), float(baseline[1]))
         return base, "document", [base, *obs]
     if not obs:
         return None, None, []
-    # Rule 7: earliest reported value at or before the plan's start year (any
-    # period within that year counts), else the earliest reported value. It
-    # is already one of the observations, so it is not added twice. (As worded
-    # this is always the earliest observation; "latest at or before" would be
-    # early[-1].)
-    early = [p for p in obs if plan_start_year is not None
-             and p[0] <= plan_start_year + 0.5 + EPS]
-    return (early or obs)[0], "reported", list(obs)
+    cutoff = start_cutoff(plan_start_year)
+    early = [p for p in obs if cutoff is not None and p[0] <= cutoff]
+    return (early[-1] if early else obs[0]), "reported", list(obs)
 
 
 def evaluate(*, target_value: float | None, comparator: str | None, target_year: int,
@@ -197,7 +206,8 @@ def evaluate(*, target_value: float | None, comparator: str | None, target_year:
     # "maintain 100%", or a target that asks for less than the baseline) has
     # no meaningful r or share: such cases are judged by the projected trend.
     ahead = direction * (t - b) > EPS
-    share = direction * (L - b) / abs(t - b) if ahead else None
+    # + 0.0: no "-0%" where the latest value is the baseline (rule 7 often makes it so)
+    share = direction * (L - b) / abs(t - b) + 0.0 if ahead else None
     if achieved:
         required = 0.0
     elif T - t_L > EPS:

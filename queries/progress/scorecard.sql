@@ -252,7 +252,8 @@ select upload_id, state = 'committed' from upload
 -- One row per target (plan × locality × indicator) in scope toward $year, judged exactly as
 -- indicators.progress.evaluate judges it: milestone (the year's, else the next later, else
 -- the latest earlier), baseline (the document's latest, if not after the milestone, else the
--- earliest reported value), latest and previous values with a direction-aware trend,
+-- latest reported value at or before the plan's start year, else the earliest one after it),
+-- latest and previous values with a direction-aware trend,
 -- projection by the UN ESCAP time-weighted regression in closed form, ratio r and status.
 -- $indicator null = every indicator. A locality × indicator has one row per plan that sets a
 -- target for it; indicators/scorecard.py picks the one a scorecard cell shows.
@@ -312,16 +313,18 @@ chosen as (
 ),
 
 milestones as (
+    -- with the plan's start year (rule 7); a target of no known plan is left out
     select
-        plan_code,
-        locality_code,
-        indicator_code,
-        milestone.target_year as target_year,
-        milestone.comparator as target_comparator,
-        milestone.target_value as target_value,
-        milestone.is_every_year as is_every_year
-    from chosen
-    where plan_code in (select plan_code from plan)
+        c.plan_code,
+        c.locality_code,
+        c.indicator_code,
+        c.milestone.target_year as target_year,
+        c.milestone.comparator as target_comparator,
+        c.milestone.target_value as target_value,
+        c.milestone.is_every_year as is_every_year,
+        p.start_year
+    from chosen as c
+    inner join plan as p on p.plan_code = c.plan_code
 ),
 
 scoped_baselines as (
@@ -367,6 +370,7 @@ inputs as (
         m.target_comparator,
         m.target_value,
         m.is_every_year,
+        m.start_year,
         m.target_value is null as is_qualitative,
         i.is_yes_no,
         i.d,
@@ -402,20 +406,75 @@ inputs as (
         and r.horizon = m.target_year
 ),
 
+start_keys as (
+    -- Rule 7 without a document baseline: the latest reported value at or before the plan's
+    -- start year (any period of that year: time ≤ start_year + 0.5), else the earliest one
+    -- after it; no start year: the earliest. current_series answers it when every value is on
+    -- one side of that year (its last value, or its first): only a series with values on both
+    -- sides is looked up, in current_observation.
+    select
+        *,
+        coalesce(not has_doc and first_time <= start_year + 0.5 + 1e-9
+            and last_time > start_year + 0.5 + 1e-9, false) as is_looked_up
+    from inputs
+),
+
+start_values as (
+    -- A quarter and a month sharing a midpoint: the quarter counts as later (series_insert).
+    select
+        k.locality_code,
+        k.indicator_code,
+        k.start_year,
+        arg_max(c.value, c.period_time + case when contains(c.period, 'Q') then 1e-6 else 0 end)
+            as value,
+        max(c.period_time) as time
+    from (select distinct locality_code, indicator_code, start_year
+          from start_keys where is_looked_up) as k
+    inner join current_observation as c
+        on c.locality_code = k.locality_code and c.indicator_code = k.indicator_code
+        and c.period_time <= k.start_year + 0.5 + 1e-9
+    group by k.locality_code, k.indicator_code, k.start_year
+),
+
+reported as (
+    -- The reported baseline (rule 7) of targets without a document baseline. The few rows
+    -- looked up are joined apart, so the others pass without a join.
+    select
+        *,
+        case
+            when has_doc or n_obs = 0 then null
+            when start_year is null or first_time > start_year + 0.5 + 1e-9 then first_value
+            else last_value
+        end as reported_value,
+        case
+            when has_doc or n_obs = 0 then null
+            when start_year is null or first_time > start_year + 0.5 + 1e-9 then first_time
+            else last_time
+        end as reported_time
+    from start_keys
+    where not is_looked_up
+    union all
+    select x.*, s.value as reported_value, s.time as reported_time
+    from start_keys as x
+    inner join start_values as s
+        on s.locality_code = x.locality_code and s.indicator_code = x.indicator_code
+        and s.start_year = x.start_year
+    where x.is_looked_up
+),
+
 points as (
-    -- Rule 7: a document baseline, else the earliest reported value (the earliest one at or
-    -- before the plan's start year is the earliest one). Only a document baseline is an
-    -- extra regression point, weighted like the others. Without observations the latest
-    -- value is the baseline's.
+    -- Rule 7: a document baseline, else the reported one (see reported). Only a document
+    -- baseline is an extra regression point, weighted like the others: a reported one is
+    -- already an observation. Without observations the latest value is the baseline's.
     select
         plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
         target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
         last_upload_id, previous_value, previous_period, lo, hi,
-        case when has_doc then doc_value else first_value end as baseline_value,
+        case when has_doc then doc_value else reported_value end as baseline_value,
         case
             when has_doc then doc_year
-            -- the calendar year holding the first period (year Y spans [Y − 0.5, Y + 0.5))
-            else floor(first_time + 0.5 + 1e-9)::integer
+            -- the calendar year holding the baseline's period (year Y spans [Y − 0.5, Y + 0.5))
+            else floor(reported_time + 0.5 + 1e-9)::integer
         end as baseline_year,
         case when has_doc then 'document' when n_obs > 0 then 'reported' end as baseline_source,
         case when n_obs > 0 then last_time when has_doc then doc_year end as latest_time,
@@ -431,7 +490,7 @@ points as (
         swv + w_doc * coalesce(doc_value, 0) as sv,
         swuu + w_doc * u_doc * u_doc as s2,
         swuv + w_doc * u_doc * coalesce(doc_value, 0) as s1v
-    from inputs
+    from reported
 ),
 
 judged as (
@@ -476,7 +535,8 @@ verdicts as (
         end as ratio,
         case
             when is_regular and is_ahead and latest_value is not null
-                then d * (latest_value - baseline_value) / abs(target_value - baseline_value)
+                -- + 0.0: not −0 where the latest value is the baseline (as progress.evaluate)
+                then d * (latest_value - baseline_value) / abs(target_value - baseline_value) + 0.0
         end as progress_share,
         case
             when not is_regular or latest_value is null then null

@@ -36,7 +36,7 @@ class Case:
     targets: list = field(default_factory=list)        # (year, comparator, value, every_year)
     baseline: tuple | None = None                      # (year, value)
     observations: list = field(default_factory=list)   # (period, value, upload 1|2|3)
-    plan_start_year: int = 2025
+    plan_start_year: int | None = 2025
 
 
 def build_db(cases: list[Case]):
@@ -189,9 +189,46 @@ CASES = [
     Case("milestones: the year's, else next later, else latest earlier",
          targets=[(2026, "≥", 70, False), (2035, "≥", 95, False), (2045, "≥", 99, False)],
          baseline=(2025, 60), observations=[("2024", 58, 1), ("2025", 61, 1), ("2026", 66, 1)]),
-    Case("reported baseline = earliest value, start year ignored",
+    # Rule 7 without a document baseline: the latest value at or before the plan's start year
+    # (any period of that year), else the earliest one after it; no start year: the earliest.
+    Case("reported baseline: the last period up to the start year",
          targets=[(2030, "≥", 90, False)], plan_start_year=2022,
          observations=[(Q(2021, 3), 40, 1), ("2023", 50, 1), ("2025", 60, 1)]),
+    Case("reported baseline: values before and after the start year",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2022,
+         observations=[("2020", 40, 1), ("2021", 44, 1), ("2023", 50, 1), ("2025", 60, 1)]),
+    Case("reported baseline: values only after the start year",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2022,
+         observations=[("2023", 50, 1), ("2024", 53, 1), ("2025", 60, 1)]),
+    Case("reported baseline: values only up to the start year (Lai Châu 2020, 2023, 2025)",
+         kind="per_1000", direction="lower", targets=[(2030, "<", 30, False)], plan_start_year=2026,
+         observations=[("2020", 43, 1), ("2023", 43.5, 1), ("2025", 44.1, 1)]),
+    Case("reported baseline: the start year's last quarter",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2025,
+         observations=[(Q(2024, 4), 55, 1)] + [(Q(2025, q), 56 + q, 1) for q in (1, 2, 3, 4)]
+         + [(Q(2026, 1), 62, 1), (Q(2026, 2), 63, 1)]),
+    Case("reported baseline: December in, January after out", direction="lower",
+         targets=[(2030, "≤", 5, False)], plan_start_year=2025,
+         observations=[(f"2025-{m:02d}", 20 - m / 2, 1) for m in (6, 12)] + [("2026-01", 12, 1)]),
+    Case("reported baseline: a quarter and a month at one midpoint in the start year",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2025,
+         observations=[("2024", 45, 1), ("2025-11", 50, 1), (Q(2025, 4), 52, 1), ("2026", 60, 1)]),
+    Case("reported baseline: a quarter and a month at one midpoint after the start year",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2024,
+         observations=[("2025-11", 50, 1), (Q(2025, 4), 52, 1), ("2026", 60, 1)]),
+    Case("reported baseline: the start-year value re-reported, the reverted one ignored",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2022,
+         observations=[("2021", 44, 1), ("2022", 46, 1), ("2022", 48, 2), ("2022", 99, 3),
+                       ("2024", 55, 1)]),
+    Case("reported baseline: no start year known, the earliest",
+         targets=[(2030, "≥", 90, False)], plan_start_year=None,
+         observations=[("2020", 40, 1), ("2021", 44, 1), ("2023", 50, 1)]),
+    Case("reported baseline decides: on track from the earliest, needs acceleration from the start",
+         targets=[(2030, "≥", 77.5, False)], plan_start_year=2021,
+         observations=[("2019", 40, 1), ("2021", 50, 1), ("2025", 60, 1)]),
+    Case("document baseline wins over values both sides of the start year",
+         targets=[(2030, "≥", 90, False)], plan_start_year=2022, baseline=(2020, 30),
+         observations=[("2021", 44, 1), ("2023", 50, 1), ("2025", 60, 1)]),
 ]
 
 
@@ -295,3 +332,41 @@ def test_pandas_peer_gives_the_same_cells(seeded_db):
     sql = sc.scorecard(con, "country").set_index(["locality_code", "indicator_code"])["status"]
     peer = scorecard_pandas(con).set_index(["locality_code", "indicator_code"])["status"]
     assert sql.sort_index().equals(peer.sort_index())
+
+
+# ---------------------------------------------------------------- rule 7, by hand
+
+RULE_7_BASELINES = {   # case name -> (baseline_year, baseline_value), Python and SQL alike
+    "reported baseline: the last period up to the start year": (2021, 40),
+    "reported baseline: values before and after the start year": (2021, 44),
+    "reported baseline: values only after the start year": (2023, 50),
+    "reported baseline: values only up to the start year (Lai Châu 2020, 2023, 2025)": (2025, 44.1),
+    "reported baseline: the start year's last quarter": (2025, 60),
+    "reported baseline: December in, January after out": (2025, 14),
+    "reported baseline: a quarter and a month at one midpoint in the start year": (2025, 52),
+    "reported baseline: a quarter and a month at one midpoint after the start year": (2025, 50),
+    "reported baseline: the start-year value re-reported, the reverted one ignored": (2022, 48),
+    "reported baseline: no start year known, the earliest": (2020, 40),
+    "reported baseline decides: on track from the earliest, needs acceleration from the start": (2021, 50),
+    "document baseline wins over values both sides of the start year": (2020, 30),
+}
+
+
+def test_rule_7_cases_take_the_baseline_by_hand():
+    con = build_db(CASES)
+    python = python_rows(con, len(CASES), 2030)
+    sql = sc.scorecard(con, "communes", PROVINCE, 2030, cells_only=False)
+    sql = {(r["locality_code"], r["indicator_code"]): r for r in sql.to_dict("records")}
+    names = [c.name for c in CASES]
+    for name, (year, value) in RULE_7_BASELINES.items():
+        n = names.index(name)
+        key = (f"{PROVINCE}{n:03d}", f"ind_{n}")
+        for rows in (python, sql):
+            assert (rows[key]["baseline_year"], rows[key]["baseline_value"]) == (year, pytest.approx(value)), name
+    decided = names.index("reported baseline decides: on track from the earliest, needs acceleration from the start")
+    assert python[(f"{PROVINCE}{decided:03d}", f"ind_{decided}")]["status"] == "needs_acceleration"
+    # Of a quarter and a month sharing a midpoint, the quarter counts as later.
+    for name, period in (("reported baseline: a quarter and a month at one midpoint in the start year", "2025-Q4"),
+                         ("reported baseline: a quarter and a month at one midpoint after the start year", "2025-11")):
+        n = names.index(name)
+        assert python[(f"{PROVINCE}{n:03d}", f"ind_{n}")]["baseline_period"] == period, name

@@ -4,7 +4,8 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from indicators.progress.method import Progress, evaluate, period_time, satisfies, weighted_projection
+from indicators.progress.method import (Progress, _pick_baseline, evaluate, period_time, satisfies,
+                                        weighted_projection)
 from indicators.progress.statuses import STATUS_COLOURS, STATUS_LABELS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
 
 STATUS_LABELS_EN = STATUS_LABELS["en"]
@@ -306,27 +307,108 @@ def test_weights_change_the_status():
 
 # ---------------------------------------------------------------- baseline from reported data (rule 7)
 
-@pytest.mark.parametrize("observations, plan_start_year, base", [
-    ([(2025.0, 55.0), (2019.0, 40.0), (2021.0, 45.0)], 2021, (2019.0, 40.0)),
-    # nothing at or before the start year: the earliest value
-    ([(2024.0, 55.0), (2023.0, 50.0)], 2021, (2023.0, 50.0)),
-    # a quarter within the start year counts as "at" the start year
-    ([(period_time("2021-Q4"), 45.0), (2024.0, 55.0)], 2021, (2021.375, 45.0)),
-    ([(2024.0, 55.0), (2023.0, 50.0)], None, (2023.0, 50.0)),
-])
+Q = period_time  # "2021-Q4" -> 2021.375
+
+# No baseline in the plan: the latest reported value at or before the plan's start year (any
+# period of that year counts), else the earliest one after it; no start year: the earliest.
+BASELINE_RULE = [
+    # name, observations (time, value), plan_start_year, expected (time, value)
+    ("only before the start year: the latest of them",
+     [(2019.0, 40.0), (2020.0, 42.0)], 2021, (2020.0, 42.0)),
+    ("only after the start year: the earliest of them",
+     [(2024.0, 55.0), (2023.0, 50.0)], 2021, (2023.0, 50.0)),
+    ("before and after: the latest at or before",
+     [(2025.0, 55.0), (2019.0, 40.0), (2020.0, 42.0), (2023.0, 50.0)], 2021, (2020.0, 42.0)),
+    ("the start year itself counts as 'at'",
+     [(2025.0, 55.0), (2019.0, 40.0), (2021.0, 45.0)], 2021, (2021.0, 45.0)),
+    ("several quarters in the start year: the last of them",
+     [(Q("2021-Q1"), 41.0), (Q("2021-Q2"), 42.0), (Q("2021-Q3"), 43.0), (Q("2021-Q4"), 44.0),
+      (Q("2022-Q1"), 46.0)], 2021, (Q("2021-Q4"), 44.0)),
+    ("a quarter within the start year, nothing before",
+     [(Q("2021-Q4"), 45.0), (2024.0, 55.0)], 2021, (2021.375, 45.0)),
+    ("months: December of the start year is in, January after is out",
+     [(period_time("2022-01"), 47.0), (period_time("2021-12"), 46.0), (period_time("2020-06"), 40.0)],
+     2021, (period_time("2021-12"), 46.0)),
+    ("the first quarter after the start year is 'after'",
+     [(Q("2022-Q1"), 47.0), (Q("2022-Q2"), 48.0)], 2021, (Q("2022-Q1"), 47.0)),
+    ("no start year known: the earliest",
+     [(2024.0, 55.0), (2023.0, 50.0), (2021.0, 45.0)], None, (2021.0, 45.0)),
+]
+
+
+@pytest.mark.parametrize("observations, plan_start_year, base",
+                         [c[1:] for c in BASELINE_RULE], ids=[c[0] for c in BASELINE_RULE])
 def test_baseline_from_reported_data(observations, plan_start_year, base):
     p = ev(target_value=90, observations=observations, plan_start_year=plan_start_year)
     assert (p.baseline_time, p.baseline_value) == approx(base)
     assert p.baseline_source == "reported"
     assert p.n_points == len(observations)   # the baseline observation is not counted twice
+    assert _pick_baseline(sorted(observations), None, plan_start_year)[0] == approx(base)
+
+
+def test_no_values_no_baseline():
+    for start in (2021, None):
+        assert _pick_baseline([], None, start) == (None, None, [])
+        p = ev(target_value=90, plan_start_year=start)
+        assert (p.baseline_value, p.baseline_time, p.baseline_source, p.status) == (None, None, None, "no_data")
+
+
+@pytest.mark.parametrize("observations", [
+    [],                                          # no values at all
+    [(2019.0, 40.0), (2021.0, 45.0)],            # values at or before the start year
+    [(2023.0, 50.0), (2025.0, 55.0)],            # values only after it
+])
+def test_document_baseline_wins(observations):
+    p = ev(target_value=90, plan_start_year=2021, baseline=(2020.0, 30.0), observations=observations)
+    assert (p.baseline_time, p.baseline_value, p.baseline_source) == (2020.0, 30.0, "document")
+    assert p.n_points == len(observations) + 1   # the document's baseline is an extra point
+    base, source, points = _pick_baseline(sorted(observations), (2020, 30), 2021)
+    assert (base, source, points) == ((2020.0, 30.0), "document", [(2020.0, 30.0), *sorted(observations)])
+
+
+def test_a_quarter_and_a_month_at_one_midpoint():
+    # 2021-Q4 and 2021-11 share a midpoint; locality.py passes the quarter after the month, and
+    # the quarter counts as later (as in the SQL): the latest is the quarter, the earliest the month.
+    t = period_time("2021-11")
+    assert t == period_time("2021-Q4")
+    tied = [(t, 46.0), (t, 44.0)]                        # month 46, then quarter 44
+    assert ev(target_value=90, plan_start_year=2021, observations=tied).baseline_value == 44.0
+    assert ev(target_value=90, plan_start_year=2020, observations=tied).baseline_value == 46.0
+    assert ev(target_value=90, plan_start_year=None, observations=tied).baseline_value == 46.0
 
 
 def test_reported_baseline_projection_and_ratio():
-    # 40 (2019) -> 45 (2021) -> 55 (2025): r uses b = 40.
-    p = ev(target_value=90, plan_start_year=2021,
-           observations=[(2019.0, 40.0), (2021.0, 45.0), (2025.0, 55.0)])
-    assert p.ratio == approx((p.projected_value - 40) / 50)
-    assert p.progress_share == approx(15 / 50)
+    # 40 (2019) -> 45 (2021) -> 55 (2025), plan starting 2021: b = 45 (2021); the regression
+    # still runs through every value, whichever is the baseline.
+    obs = [(2019.0, 40.0), (2021.0, 45.0), (2025.0, 55.0)]
+    p = ev(target_value=90, plan_start_year=2021, observations=obs)
+    assert (p.baseline_time, p.baseline_value) == (2021.0, 45.0)
+    assert p.projected_value == approx(weighted_projection(obs, 2030))
+    assert p.ratio == approx((p.projected_value - 45) / 45)
+    assert p.progress_share == approx(10 / 45)
+    earliest = ev(target_value=90, plan_start_year=None, observations=obs)
+    assert earliest.projected_value == approx(p.projected_value)
+    assert earliest.ratio == approx((p.projected_value - 40) / 50)
+
+
+def test_the_baseline_can_change_the_status():
+    # 40 (2019) -> 50 (2021) -> 60 (2025), target >= 77.5 by 2030: P = 75.96 either way. From
+    # the start-year value 50, r = 25.96/27.5 = 0.944 -> needs acceleration; from the earliest
+    # value 40 (no start year known) r = 35.96/37.5 = 0.959 -> on track.
+    obs = [(2019.0, 40.0), (2021.0, 50.0), (2025.0, 60.0)]
+    p = ev(target_value=77.5, plan_start_year=2021, observations=obs)
+    earliest = ev(target_value=77.5, plan_start_year=None, observations=obs)
+    assert p.projected_value == approx(earliest.projected_value) == approx(75.9615, abs=1e-4)
+    assert (p.baseline_value, p.ratio, p.status) == (50.0, approx(0.9441, abs=1e-4), "needs_acceleration")
+    assert (earliest.baseline_value, earliest.ratio, earliest.status) == (40.0, approx(0.9590, abs=1e-4), "on_track")
+
+
+def test_latest_value_as_baseline_is_zero_progress_not_minus_zero():
+    # Lai Châu, infant mortality (lower is better), plan starting 2026: b = L = 28.6 (2025).
+    p = ev(target_value=20, comparator="<", direction=-1, plan_start_year=2026,
+           observations=[(2020.0, 30.1), (2025.0, 28.6)])
+    assert p.baseline_value == p.latest_value == 28.6
+    assert p.progress_share == 0.0 and math.copysign(1.0, p.progress_share) == 1.0
 
 
 # ---------------------------------------------------------------- every-year targets
