@@ -208,6 +208,7 @@ def bench_scorecard(db_path: str | Path | None = None, repeats: int = 5) -> dict
     if not path.exists():
         build_synthetic(path)
     from indicators.store.connection import connect
+    connect(path).close()   # a file from an earlier version gets this version's migrations
     con = connect(path, read_only=True)   # a held file is a StoreError: one sentence, exit 3
     try:
         # The overview's scorecard first, before the pandas peer's frames (2.4 M current values)

@@ -47,11 +47,23 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
         raise StoreError(f"Không mở được cơ sở dữ liệu {db}: {exc}") from exc
     if not read_only:
         migrate(con)
+    elif _behind(con):
+        con.close()
+        raise StoreError(f"Cơ sở dữ liệu {db} được tạo bởi một phiên bản cũ hơn và cần cập nhật cấu trúc; hãy "
+                         f"chạy: python -m indicators init-db --db {db} (mọi số liệu đã có được giữ nguyên).")
     return con
 
 
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a database opened read-only lacks migrations this version's queries need."""
+    try:
+        return schema_version(con) < _migrations()[-1][0]
+    except duckdb.CatalogException:
+        return True
+
+
 def _migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file indicators/migrations/NNN_name.sql, in order."""
+    """(version, name, sql) for every file indicators/store/migrations/NNN_name.sql, in order."""
     found = []
     for entry in resources.files("indicators.store.migrations").iterdir():
         m = re.fullmatch(r"(\d{3})_(\w+)\.sql", entry.name)

@@ -1,16 +1,17 @@
--- Leaders' overview at national scale: the progress method of indicators/progress.py in SQL,
+-- Leaders' overview at national scale: the progress method of indicators/progress/method.py in SQL,
 -- roll-ups from numerators and denominators, reporting completeness, trajectories, and the
 -- caches of current values (current_observation, current_series; migration 004) that keep
 -- them fast.
 --
--- Scope parameters, shared by the overview queries:
+-- Scope parameters, shared by the overview queries and tested by the macro in_scope
+-- (migration 005), the one place the step is written:
 --   $scope_kind 'country'  : every locality (34 provinces and 3,321 communes)
 --               'province' : the province $province and its communes
 --               'communes' : the communes of $province only
 -- "Current" observations are the ones from the latest committed upload of each
 -- locality × indicator × period (upload.state = 'committed', highest upload_id). The overview
 -- queries read them from the caches current_observation and current_series (migration 004),
--- which indicators/scorecard.py refreshes, or rebuilds in temporary tables of the same names
+-- which indicators/progress/scorecard.py refreshes, or rebuilds in temporary tables of the same names
 -- when they are stale, before reading.
 
 
@@ -260,9 +261,7 @@ select upload_id, state = 'committed' from upload
 with scope as (
     select locality_code
     from locality
-    where $scope_kind = 'country'
-        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
-        or ($scope_kind = 'communes' and parent_code = $province)
+    where in_scope($scope_kind, $province, locality_code, coalesce(parent_code, locality_code))
 ),
 
 indicators as (
@@ -354,9 +353,7 @@ series as (
         last_value, last_period, last_upload_id, previous_value, previous_period, sw, swu, swv,
         swuu, swuv
     from current_series
-    where ($scope_kind = 'country'
-            or (province_code = $province
-                and ($scope_kind = 'province' or locality_code <> $province)))
+    where in_scope($scope_kind, $province, locality_code, province_code)
         and ($indicator is null or indicator_code = $indicator)
 ),
 
@@ -669,9 +666,7 @@ order by province_code, indicator_code, period_time, period
 with scope as (
     select locality_code
     from locality
-    where $scope_kind = 'country'
-        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
-        or ($scope_kind = 'communes' and parent_code = $province)
+    where in_scope($scope_kind, $province, locality_code, coalesce(parent_code, locality_code))
 ),
 
 latest as (
@@ -679,9 +674,7 @@ latest as (
     select locality_code, indicator_code, last_time, last_period
     from current_series
     where horizon = (select min(horizon) from current_series)
-        and ($scope_kind = 'country'
-            or (province_code = $province
-                and ($scope_kind = 'province' or locality_code <> $province)))
+        and in_scope($scope_kind, $province, locality_code, province_code)
 ),
 
 periods as (
@@ -700,9 +693,7 @@ reported as (
     from current_observation
     where $period is not null
         and period = $period
-        and ($scope_kind = 'country'
-            or (province_code = $province
-                and ($scope_kind = 'province' or locality_code <> $province)))
+        and in_scope($scope_kind, $province, locality_code, province_code)
 ),
 
 expected as (
@@ -748,9 +739,7 @@ with scope as (
         level,
         coalesce(parent_code, locality_code) as province_code
     from locality
-    where $scope_kind = 'country'
-        or ($scope_kind = 'province' and $province in (locality_code, parent_code))
-        or ($scope_kind = 'communes' and parent_code = $province)
+    where in_scope($scope_kind, $province, locality_code, coalesce(parent_code, locality_code))
 ),
 
 latest as (
@@ -811,9 +800,7 @@ final as (
     from current_observation as c
     inner join committed as u on u.upload_id = c.upload_id
     where c.indicator_code = $indicator
-        and ($scope_kind = 'country'
-            or (c.province_code = $province
-                and ($scope_kind = 'province' or c.locality_code <> $province)))
+        and in_scope($scope_kind, $province, c.locality_code, c.province_code)
 )
 
 select * from final
