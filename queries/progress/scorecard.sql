@@ -73,16 +73,12 @@ select * from final order by horizon
 
 -- name: current_delete
 -- Remove the cached rows of every key the uploads $upload_ids reported (null: every row).
-delete from current_observation as c
+delete from current_observation
 where $upload_ids is null
-    or exists (
-        select 1
-        from observation as o
-        where o.upload_id in (select unnest($upload_ids))
-            and o.locality_code = c.locality_code
-            and o.indicator_code = c.indicator_code
-            and o.period = c.period
-    )
+    or (locality_code, indicator_code, period) in (
+        select locality_code, indicator_code, period
+        from observation
+        where upload_id in (select unnest($upload_ids)))
 
 
 -- name: current_insert
@@ -142,15 +138,12 @@ order by province_code, locality_code, indicator_code, period_time
 -- name: series_delete
 -- Remove the cached series of every locality × indicator the uploads $upload_ids reported
 -- (null: every series).
-delete from current_series as s
+delete from current_series
 where $upload_ids is null
-    or exists (
-        select 1
-        from observation as o
-        where o.upload_id in (select unnest($upload_ids))
-            and o.locality_code = s.locality_code
-            and o.indicator_code = s.indicator_code
-    )
+    or (locality_code, indicator_code) in (
+        select locality_code, indicator_code
+        from observation
+        where upload_id in (select unnest($upload_ids)))
 
 
 -- name: series_insert
@@ -279,17 +272,11 @@ indicators as (
 ),
 
 scoped_targets as (
-    -- Only one branch runs; the whole country needs no filter on localities.
     select plan_code, locality_code, indicator_code, target_year, comparator, target_value,
         is_every_year
     from target
-    where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
-    union all
-    select plan_code, locality_code, indicator_code, target_year, comparator, target_value,
-        is_every_year
-    from target
-    where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
-        and locality_code in (select locality_code from scope)
+    where ($indicator is null or indicator_code = $indicator)
+        and ($scope_kind = 'country' or locality_code in (select locality_code from scope))
 ),
 
 chosen as (
@@ -326,24 +313,15 @@ milestones as (
     inner join plan as p on p.plan_code = c.plan_code
 ),
 
-scoped_baselines as (
-    select locality_code, indicator_code, baseline_year, baseline_value
-    from baseline
-    where $scope_kind = 'country' and ($indicator is null or indicator_code = $indicator)
-    union all
-    select locality_code, indicator_code, baseline_year, baseline_value
-    from baseline
-    where $scope_kind <> 'country' and ($indicator is null or indicator_code = $indicator)
-        and locality_code in (select locality_code from scope)
-),
-
 latest_baselines as (
     select
         locality_code,
         indicator_code,
         max(baseline_year) as baseline_year,
         arg_max(baseline_value, baseline_year) as baseline_value
-    from scoped_baselines
+    from baseline
+    where ($indicator is null or indicator_code = $indicator)
+        and ($scope_kind = 'country' or locality_code in (select locality_code from scope))
     group by locality_code, indicator_code
 ),
 
