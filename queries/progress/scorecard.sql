@@ -412,29 +412,27 @@ start_values as (
 ),
 
 reported as (
-    -- The reported baseline (rule 7) of targets without a document baseline. The few rows
-    -- looked up are joined apart, so the others pass without a join.
+    -- The reported baseline (rule 7) of targets without a document baseline: current_series's
+    -- first or last value, or, for a series with values on both sides of the start year, the
+    -- value looked up in start_values.
     select
-        *,
+        k.*,
         case
-            when has_doc or n_obs = 0 then null
-            when start_year is null or first_time > start_year + 0.5 + 1e-9 then first_value
-            else last_value
+            when k.has_doc or k.n_obs = 0 then null
+            when k.is_looked_up then s.value
+            when k.start_year is null or k.first_time > k.start_year + 0.5 + 1e-9 then k.first_value
+            else k.last_value
         end as reported_value,
         case
-            when has_doc or n_obs = 0 then null
-            when start_year is null or first_time > start_year + 0.5 + 1e-9 then first_time
-            else last_time
+            when k.has_doc or k.n_obs = 0 then null
+            when k.is_looked_up then s.time
+            when k.start_year is null or k.first_time > k.start_year + 0.5 + 1e-9 then k.first_time
+            else k.last_time
         end as reported_time
-    from start_keys
-    where not is_looked_up
-    union all
-    select x.*, s.value as reported_value, s.time as reported_time
-    from start_keys as x
-    inner join start_values as s
-        on s.locality_code = x.locality_code and s.indicator_code = x.indicator_code
-        and s.start_year = x.start_year
-    where x.is_looked_up
+    from start_keys as k
+    left join start_values as s
+        on k.is_looked_up and s.locality_code = k.locality_code
+        and s.indicator_code = k.indicator_code and s.start_year = k.start_year
 ),
 
 points as (
