@@ -18,10 +18,9 @@ import pandas as pd
 from indicators.auth import admin as accounts_admin
 from indicators.auth.accounts import ROLE_LABELS, ROLES, Account, AccountError, PermissionDenied  # noqa: F401 — roles and their labels, for the account forms
 from indicators.auth.signin import sign_in as check_password
-from indicators.excel import export, importer, template
+from indicators.excel import importer
 from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
 from indicators.plans import admin as plans_admin
-from indicators.present.deck import DeckError, build_deck
 from indicators.present.render import ChromiumMissing, RenderError, chromium_available
 from indicators.web.connection import clear_caches, connection, cursor
 from indicators.web.session import remember_sign_in
@@ -119,6 +118,7 @@ def revert_upload(account: Account, upload_id: int) -> str:
 # --- files to download -----------------------------------------------------------------------
 def template_file(locality_code: str) -> bytes:
     """The upload template for a locality (and its communes), as .xlsx bytes."""
+    from indicators.excel import template   # openpyxl: loaded when a file is first asked for
     buffer = io.BytesIO()
     template.write_template(cursor(), locality_code, buffer)
     return buffer.getvalue()
@@ -126,11 +126,13 @@ def template_file(locality_code: str) -> bytes:
 
 def export_file(locality_code: str, kind: str) -> bytes:
     """The current values of a locality and its communes, as 'xlsx' or 'csv' bytes."""
+    from indicators.excel import export
     return export.to_bytes(export.current_values(connection(), locality_code), kind)
 
 
 def table_file(frame: pd.DataFrame, kind: str, sheet: str = "Bảng") -> bytes:
     """A table shown on a page, as 'xlsx' or 'csv' bytes, safe to open in Excel."""
+    from indicators.excel import export
     return export.table_bytes(frame, kind, sheet)
 
 
@@ -141,6 +143,7 @@ def exports_available() -> str | None:
 
 def deck_file(locality_code: str, year: int, order: str) -> bytes:
     """The meeting deck (.pptx) of one locality; Refused when it cannot be drawn."""
+    from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
     buffer = io.BytesIO()
     _refusing(lambda: build_deck(cursor(), locality_code, buffer, year=year, order=order), RenderError, DeckError)
     return buffer.getvalue()
@@ -148,6 +151,7 @@ def deck_file(locality_code: str, year: int, order: str) -> bytes:
 
 def report_file(locality_code: str, year: int) -> bytes:
     """The printable PDF report of one locality; Refused when it cannot be drawn."""
+    from indicators.present.deck import DeckError
     from indicators.present.report import build_report   # only this export needs it
     buffer = io.BytesIO()
     _refusing(lambda: build_report(cursor(), locality_code, buffer, year=year), RenderError, DeckError)
