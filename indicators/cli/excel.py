@@ -38,10 +38,8 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
         out["committed"] = bool(result and not result.already_committed)
         out["upload_id"] = result.upload_id if result else None
         out["message"] = result.message if result else None
-        if result is None and not pv.errors and not pv.already_committed and len(pv.validation.rows) \
-                and not pv.has_changes:
-            from indicators.excel.importer import no_change_message
-            out["message"] = no_change_message(pv.file_name, pv.n_unchanged)
+        if result is None and not pv.already_committed and len(pv.validation.rows) and pv.notice:
+            out["message"] = pv.notice   # the same values again: nothing to import
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     print(f"Tệp {pv.file_name}: {fmt.number(pv.n_rows, 0)} dòng số liệu; mới {fmt.number(pv.n_new, 0)}, "
@@ -56,7 +54,7 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from indicators.excel.importer import ImportRefused, already_message, import_file, no_change_message
+    from indicators.excel.importer import ImportRefused, import_file
     from indicators.excel.safety import UnsafeFile
     with opened(args.db) as con:
         try:
@@ -80,16 +78,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     _print_preview(pv, result, args.format, args.dry_run)
     if pv.errors:
         return EXIT_REJECTED
-    if pv.already_committed:
-        if args.format != "json":
-            print(already_message(pv.already_committed))
-        return EXIT_OK
-    if pv.validation.rows.empty:
-        err("Tệp không có dòng số liệu nào (các ô Giá trị đều trống).")
+    if pv.validation.rows.empty and not pv.already_committed:
+        err(pv.notice)   # no value to import is a rejection
         return EXIT_REJECTED
-    if not pv.has_changes:
+    if pv.notice:        # already imported, or the same values again: nothing to do
         if args.format != "json":
-            print(no_change_message(pv.file_name, pv.n_unchanged))
+            print(pv.notice)
         return EXIT_OK
     if pv.warnings and not args.confirm_warnings and not args.dry_run:
         err(f"Chưa nhập: có {len(pv.warnings)} cảnh báo. Kiểm tra rồi chạy lại với --confirm-warnings.")

@@ -266,44 +266,16 @@ def no_change_message(file_name: str, n_unchanged: int) -> str:
             "với đúng giá trị này; không tạo lần nhập mới.")
 
 
-_SHORT_NUMBER = re.compile(r"\s*\d{1,4}(?:\.0+)?\s*")
-
-
-def _refused_rows(problems: list[Problem]) -> list[tuple[str, str, int]]:
-    """(reason, sheet, Excel row) of every row refused for a reason of REFUSAL_REASONS."""
-    return sorted({(p.code, p.sheet, p.row) for p in problems if p.code in REFUSAL_REASONS and p.row})
-
-
-def _row_locality(locality: str, province: str, commune_sheet: bool) -> str | None:
-    """The locality a row names, as validation reads it: "Mã xã" (a short number under that
-    header is a commune: 4 -> 00004), else "Mã tỉnh" when the commune cell is blank."""
-    if not locality.strip():
-        return normalise_code(province) if province.strip() else None
-    if commune_sheet and _SHORT_NUMBER.fullmatch(locality):
-        return locality.strip().split(".")[0].zfill(5)
-    return normalise_code(locality)
-
-
-def refusals(read: workbook.WorkbookRows, problems: list[Problem]) -> list[Refusal]:
+def refusals(checked: Validation) -> list[Refusal]:
     """The rows refused for each reason of REFUSAL_REASONS (in that order), with the localities
     they name. Generic: a reason's problem may sit on any column (scope on the code, a locked
-    period on the period); the locality is read from the refused row itself."""
-    refused = pd.DataFrame(_refused_rows(problems), columns=["reason", "sheet", "row"])
-    if refused.empty:
-        return []
-    rows = (read.rows[["sheet", "row", "locality_code", "province_code"]]
-            .astype({"sheet": str, "row": "int64", "locality_code": object, "province_code": object})
-            .drop_duplicates(["sheet", "row"]))
-    found = refused.astype({"row": "int64"}).merge(rows, on=["sheet", "row"], how="left")
-    found[["locality_code", "province_code"]] = found[["locality_code", "province_code"]].fillna("").astype(str)
-    keys = list(found[["sheet", "locality_code", "province_code"]].itertuples(index=False, name=None))
-    where = {k: _row_locality(k[1], k[2], k[0] in read.commune_sheets) for k in set(keys)}
-    found["locality"] = [where[k] for k in keys]
+    period on the period); the locality is the one validation read for that row."""
     out = []
     for reason in REFUSAL_REASONS:
-        these = found[found["reason"] == reason]
-        if len(these):
-            out.append(Refusal(reason, len(these), sorted(set(these["locality"].dropna()))))
+        rows = {(p.sheet, p.row) for p in checked.errors if p.code == reason and p.row}
+        if rows:
+            places = {checked.rejected_localities.get(r) for r in rows} - {None}
+            out.append(Refusal(reason, len(rows), sorted(places)))
     return out
 
 
@@ -360,9 +332,9 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     history = _history(cur, codes)
     checked = validate(read, catalogue, writable, history, today or date.today())
     sha = sha256_of(data)
-    refused = refusals(read, checked.errors)
+    refused = refusals(checked)
     if refused:   # audited at once: the attempt has happened whatever follows
-        n_refused = len({(sheet, row) for _, sheet, row in _refused_rows(checked.errors)})
+        n_refused = len({(p.sheet, p.row) for p in checked.errors if p.code in REFUSAL_REASONS and p.row})
         _audit_refused(con, user_name, refusal_detail(file_name, sha, checked.n_rows, refused, n_refused,
                                                       dry_run=dry_run), refused)
     version = _data_version(cur)

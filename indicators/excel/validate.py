@@ -85,6 +85,9 @@ class Validation:
     problems: list[Problem] = field(default_factory=list)
     n_rows: int = 0                    # data rows read
     n_rejected: int = 0                # rows with at least one error
+    # (sheet, Excel row) -> the locality code a rejected row names, as validation read it
+    # (4 under "Mã xã" is 00004, a blank commune takes "Mã tỉnh"); None where it names none
+    rejected_localities: dict[tuple[str, int], str | None] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -279,7 +282,9 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     problems += [p for _, p in col.items]
     columns = {"locality_code": locs, "indicator_code": codes, "period": periods, "value": value,
                "numerator": num, "denominator": den, "sheet": col.sheet, "row": col.row, "note": text["note"]}
-    return Validation(rows=_clean_frame(columns, ok), problems=problems, n_rows=n, n_rejected=n - int(ok.sum()))
+    rejected = {(str(col.sheet[i]), int(col.row[i])): locs[i] for i in np.flatnonzero(~ok)}
+    return Validation(rows=_clean_frame(columns, ok), problems=problems, n_rows=n, n_rejected=n - int(ok.sum()),
+                      rejected_localities=rejected)
 
 
 def check_key_cells(cells: dict[str, np.ndarray], col: _Collector) -> dict[str, set[int]]:

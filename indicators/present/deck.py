@@ -23,7 +23,7 @@ from pptx.util import Emu, Inches, Pt
 
 from indicators.text import fmt
 from indicators.present import slides as sl
-from indicators.progress.statuses import DEFAULT_TARGET_YEAR, STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
+from indicators.progress.statuses import DEFAULT_TARGET_YEAR, STATUS_COLOURS, status_text
 from indicators.present.render import Renderer
 from indicators.progress.locality import LocalityProgress, locality_progress
 
@@ -107,7 +107,7 @@ def _badge(slide, left, top, width, height, status: str, size: int = 24):
     p = tf.paragraphs[0]
     p.alignment = PP_ALIGN.CENTER
     r = p.add_run()
-    r.text = f"{STATUS_MARKS[status]} {STATUS_LABELS_VI[status]}"
+    r.text = status_text(status)
     r.font.name, r.font.size, r.font.bold = FONT, Pt(size), True
     r.font.color.rgb = _badge_ink(status)
     return shape
@@ -125,9 +125,7 @@ def _title_slide(prs, locality: str, rows: list[dict], year: int, today: str, il
     _text(s, MARGIN, Inches(2.4), CONTENT_W, Inches(0.8), [[(locality, 34, True, _hex("#1f4e79"))]])
     plans = [[(line, 20, False, INK)] for line in sl.plan_lines(rows)]
     _text(s, MARGIN, Inches(3.3), CONTENT_W, Inches(1.2), plans)
-    counts = sl.status_counts(rows)
-    summary = " · ".join(f"{counts[st]} {STATUS_MARKS[st]} {STATUS_LABELS_VI[st]}"
-                         for st in STATUSES if counts[st])
+    summary = sl.status_summary(rows)
     latest = sl.latest_data_date(rows)
     facts = [[(f"{len(rows)} chỉ tiêu: {summary}", 22, False, INK)],
              [(f"Ngày xuất: {today}" + (f" · Số liệu đến: {latest}" if latest else ""), 20, False, MUTED)]]

@@ -26,7 +26,7 @@ import duckdb
 from indicators.text import fmt
 from indicators.present import slides as sl
 from indicators.present.deck import exportable_progress
-from indicators.progress.statuses import DEFAULT_TARGET_YEAR, STATUS_COLOURS, STATUS_LABELS_VI, STATUS_MARKS, STATUSES
+from indicators.progress.statuses import DEFAULT_TARGET_YEAR, STATUS_COLOURS, status_text
 from indicators.present.render import RenderError, Renderer, find_chromium
 
 ROWS_PER_PAGE = 3
@@ -84,7 +84,7 @@ def _e(text) -> str:
 def _badge(status: str) -> str:
     ink = "#111827" if status in ("needs_acceleration", "no_data") else "#ffffff"
     return (f'<span class="badge" style="background:{STATUS_COLOURS[status]};color:{ink}">'
-            f"{STATUS_MARKS[status]} {_e(STATUS_LABELS_VI[status])}</span>")
+            f"{_e(status_text(status))}</span>")
 
 
 def group_pages(slides: list[dict], rows_per_page: int = ROWS_PER_PAGE) -> list[tuple[str, list[dict]]]:
@@ -122,8 +122,7 @@ def report_html(locality: str, rows: list[dict], slides: list[dict], pngs: list[
     png_of = {s["key"]: p for s, p in zip(slides, pngs)}
     notice = f'<p class="notice">{_e(sl.ILLUSTRATIVE_NOTICE)}</p>' if has_illustrative else ""
     short_notice = f'<p class="notice">{_e(sl.ILLUSTRATIVE_BANNER)}</p>' if has_illustrative else ""
-    counts = sl.status_counts(rows)
-    summary = " · ".join(f"{counts[st]} {STATUS_MARKS[st]} {STATUS_LABELS_VI[st]}" for st in STATUSES if counts[st])
+    summary = sl.status_summary(rows)
     latest = sl.latest_data_date(rows)
     plans = "<br>".join(_e(p) for p in sl.plan_lines(rows))
     table = "".join(

@@ -24,7 +24,7 @@ from indicators.text import i18n
 from indicators.present.charts import progress_figure
 from indicators.progress.method import period_time
 from indicators.progress.statuses import (ATTENTION_ORDER, DEFAULT_TARGET_YEAR, NEEDS_ACTION, STATUS_COLOURS,
-                                         STATUS_LABELS_VI, STATUS_MARKS, STATUSES)
+                                         STATUS_LABELS_VI, STATUS_MARKS, STATUSES, status_text)
 from indicators.store.sql import query
 from indicators.progress.locality import LocalityProgress, locality_progress
 
@@ -125,7 +125,7 @@ def baseline_how(row: dict) -> str:
 def facts(row: dict) -> list[str]:
     """The figures behind a status, one line each, in Vietnamese number format."""
     u, d, k = row["unit"], row["decimals"], row["value_kind"]
-    lines = [f"Trạng thái: {STATUS_MARKS[row['status']]} {STATUS_LABELS_VI[row['status']]}"]
+    lines = [f"Trạng thái: {status_text(row['status'])}"]
     if row["baseline_value"] is not None:
         how = baseline_how(row)
         lines.append(f"Đầu vào {row['baseline_year']}: {fmt.value(row['baseline_value'], u, d, k)} ({how})")
@@ -246,6 +246,12 @@ def status_counts(rows: list[dict]) -> dict[str, int]:
     """How many targets have each status, every status present (zeros included)."""
     c = Counter(r["status"] for r in rows)
     return {s: c.get(s, 0) for s in STATUSES}
+
+
+def status_summary(rows: list[dict]) -> str:
+    """'2 ▼ Chệch hướng · 5 ▲ Đúng tiến độ': the statuses present, with their counts."""
+    counts = status_counts(rows)
+    return " · ".join(f"{n} {status_text(s)}" for s, n in counts.items() if n)
 
 
 def plan_lines(rows: list[dict]) -> list[str]:
