@@ -53,6 +53,7 @@ def chrome(account) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
+    data.follow_writes()   # a write by another process (the command line, another app) since the last run
     account = session.current_account()
     # A slide on screen: no sidebar, no menu (the presentation page hides the rest itself).
     presenting = bool(st.query_params.get("slide"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 import duckdb
 
-from indicators.store.connection import connect
+from indicators.store import gate
 from indicators.store.localities import find_locality, unknown_locality_message
 
 T = TypeVar("T")
@@ -40,14 +40,12 @@ def attempt(work: Callable[[], T], exits: dict[type[Exception], int]) -> tuple[T
         return None, next(code for kind, code in exits.items() if isinstance(exc, kind))
 
 
-@contextlib.contextmanager
-def opened(db: str | None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The database for one command, closed when it is done (StoreError reaches main: exit 3)."""
-    con = connect(db, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
+def opened(db: str | None, *, read_only: bool = False
+           ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The database for one command, through store.gate: read-only beside the app and other
+    readers, or read-write when the command's turn comes (a write of another process is waited
+    for, bounded). Closed when the command is done. StoreError reaches main: exit 3."""
+    return gate.reading(db) if read_only else gate.writing(db)
 
 
 def known_locality(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:

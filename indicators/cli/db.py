@@ -14,8 +14,11 @@ def _cmd_init_db(args: argparse.Namespace) -> int:
     added = init_db(args.db, samples=not args.no_samples)
     password = added.pop("admin_password")
     print(f"Cơ sở dữ liệu: {added.pop('path')}")
+    refreshed = added.pop("cache_refresh") != "none"
     for table, n in added.items():
         print(f"  {table}: thêm {n} dòng")
+    if refreshed:
+        print("  bảng tổng hợp giá trị hiện hành (của trang Tổng quan): đã cập nhật")
     if password:
         print("\n" + "=" * 72)
         print(f"Tài khoản quản trị đầu tiên: {BOOTSTRAP_ADMIN}   mật khẩu: {password}")

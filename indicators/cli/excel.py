@@ -18,12 +18,13 @@ from pathlib import Path
 from indicators.auth.accounts import PermissionDenied
 from indicators.cli.common import (EXIT_ARGS, EXIT_DENIED, EXIT_HELD, EXIT_OK, EXIT_REJECTED, attempt, err,
                                    known_locality, opened)
+from indicators.store.connection import database_path
 from indicators.text import fmt
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
     from indicators.excel.template import write_template
-    with opened(args.db) as con:
+    with opened(args.db, read_only=True) as con:
         if known_locality(con, args.locality) is None:
             return EXIT_ARGS
         n = write_template(con, args.locality, args.output)
@@ -56,22 +57,22 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
 def _cmd_import(args: argparse.Namespace) -> int:
     from indicators.excel.importer import ImportRefused, import_file
     from indicators.excel.safety import UnsafeFile
-    with opened(args.db) as con:
-        try:
-            done, code = attempt(lambda: import_file(con, args.file, args.user, dry_run=args.dry_run,
-                                                     confirm_warnings=args.confirm_warnings),
-                                 {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_REJECTED})
-        except FileNotFoundError:
-            err(f"Không tìm thấy tệp {args.file}.")
-            return EXIT_ARGS
-        except UnsafeFile as exc:
-            if args.format == "json":
-                print(json.dumps({"file_name": Path(args.file).name, "refused": str(exc), "errors": [
-                    {"sheet": "", "row": None, "column": "", "value": "", "code": "unsafe_file", "message": str(exc),
-                     "severity": "error"}]}, ensure_ascii=False, indent=2))
-            else:
-                err(str(exc))
-            return EXIT_REJECTED
+    # The preview reads beside the app; only the commit waits for its turn to write.
+    try:
+        done, code = attempt(lambda: import_file(database_path(args.db), args.file, args.user,
+                                                 dry_run=args.dry_run, confirm_warnings=args.confirm_warnings),
+                             {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_REJECTED})
+    except FileNotFoundError:
+        err(f"Không tìm thấy tệp {args.file}.")
+        return EXIT_ARGS
+    except UnsafeFile as exc:
+        if args.format == "json":
+            print(json.dumps({"file_name": Path(args.file).name, "refused": str(exc), "errors": [
+                {"sheet": "", "row": None, "column": "", "value": "", "code": "unsafe_file", "message": str(exc),
+                 "severity": "error"}]}, ensure_ascii=False, indent=2))
+        else:
+            err(str(exc))
+        return EXIT_REJECTED
     if done is None:
         return code
     pv, result = done
@@ -93,7 +94,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from indicators.excel.export import export
-    with opened(args.db) as con:
+    with opened(args.db, read_only=True) as con:
         if known_locality(con, args.locality) is None:
             return EXIT_ARGS
         try:
@@ -107,7 +108,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_history(args: argparse.Namespace) -> int:
     from indicators.excel.importer import history, recent_uploads
-    with opened(args.db) as con:
+    with opened(args.db, read_only=True) as con:
         frame = recent_uploads(con, args.limit) if args.uploads or not args.locality \
             else history(con, args.locality, args.indicator)
     if args.format == "json":

@@ -12,12 +12,14 @@
 - `revert(con, upload_id, user_name)` (admin) marks an upload reverted, so the previous
   values are current again.
 
-Writes are serialised by a module-level lock (one process, many Streamlit threads); each
-operation uses its own cursor. Another process holding the database gets store.StoreError
-from store.connect before any of this runs.
+Writes are serialised by a module-level lock (one process, many Streamlit threads) and, across
+processes, by store.gate (the app and the command line take turns on the file); each operation
+uses its own cursor. The overview's caches of current values are brought up to date inside the
+commit's or the revert's own transaction: a crash leaves both or neither.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -36,6 +38,8 @@ from indicators.excel import workbook
 from indicators.excel.cells import normalise_code
 from indicators.text import fmt
 from indicators.excel import safety
+from indicators.progress.scorecard import refresh_current_observations
+from indicators.store import gate
 from indicators.store.audit import audit
 from indicators.store.sql import query
 from indicators.excel.validate import Catalogue, Problem, Validation, validate
@@ -344,18 +348,20 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
                    already_committed=_already(cur, sha), data_version=version, refusals=refused)
 
 
-def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> None:
+def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> dict:
     """Bring the overview's cache of current values (scorecard.refresh_current_observations) up
-    to date, in a transaction of its own after a commit or revert. The cache is derived data:
-    if this fails, pages still read correct values (they rebuild a temporary copy), only slower."""
-    from indicators.progress.scorecard import refresh_current_observations
+    to date in a transaction of its own: at start-up and after `init-db`, for a cache left behind
+    (a process killed between two transactions, a database from an older version), and after a
+    change of target years. Returns the refresh's mode ('none' when it was already current)."""
     cur = con.cursor()
+    cur.execute("begin transaction")
     try:
-        cur.execute("begin transaction")
-        refresh_current_observations(cur)
+        done = refresh_current_observations(cur)
         cur.execute("commit")
-    except Exception:   # noqa: BLE001 — derived data; the upload itself is already committed
+    except BaseException:
         _rollback(cur)
+        raise
+    return done
 
 
 def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
@@ -418,12 +424,12 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
                 "detail": f"lần nhập số {upload_id}: tệp “{pv.file_name}” (SHA-256 {pv.sha256[:12]}…), "
                           f"{diff.num_rows} dòng: {n_new} mới, {n_changed} thay đổi, {n_unchanged} không đổi; "
                           f"{len(pv.warnings)} cảnh báo đã xác nhận; địa phương {shown}"})
+            if refresh_cache:   # the derived caches commit with the data, or not at all
+                refresh_current_observations(cur)
             cur.execute("commit")
         except BaseException:
             _rollback(cur)
             raise
-        if refresh_cache:
-            refresh_overview_cache(con)
     message = (f"Đã nhập lần số {upload_id}: {fmt.number(n_new, 0)} giá trị mới, {fmt.number(n_changed, 0)} "
                f"thay đổi, {fmt.number(n_unchanged, 0)} không đổi.")
     if n_moved:
@@ -451,11 +457,11 @@ def revert(con: duckdb.DuckDBPyConnection, upload_id: int, user_name: str) -> st
             cur.execute(query("import_audit"), {
                 "user": user_name, "action": "revert", "locality": places[0] if places else None,
                 "detail": f"hoàn tác lần nhập số {upload_id} (tệp “{row[1]}” của {row[2]}, {row[5]} dòng)"})
+            refresh_current_observations(cur)
             cur.execute("commit")
         except BaseException:
             _rollback(cur)
             raise
-        refresh_overview_cache(con)
     return (f"Đã hoàn tác lần nhập số {upload_id} (tệp “{row[1]}”): các giá trị trước đó lại là giá trị hiện hành.")
 
 
@@ -469,16 +475,28 @@ def recent_uploads(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFr
     return con.cursor().execute(query("recent_uploads"), {"limit": limit}).df()
 
 
-def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, user_name: str, *, dry_run: bool = False,
-                confirm_warnings: bool = False, today: date | None = None) -> tuple[Preview, CommitResult | None]:
-    """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does)."""
+def import_file(source: duckdb.DuckDBPyConnection | Path, path: str | Path, user_name: str, *,
+                dry_run: bool = False, confirm_warnings: bool = False,
+                today: date | None = None) -> tuple[Preview, CommitResult | None]:
+    """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does).
+
+    `source` is a connection (everything goes through it) or a database file: then the preview
+    reads it through store.gate (beside the app and other readers) and only the commit holds it
+    for writing; a change landed in between is caught by the commit's own comparison."""
     path = Path(path)
     safety.check_size(path.stat().st_size, path.name)   # before reading a 700 MB file into memory
-    pv = preview(con, path.read_bytes(), path.name, user_name, today=today, dry_run=dry_run)
+    data = path.read_bytes()
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        reading = writing = lambda: contextlib.nullcontext(source)
+    else:
+        reading, writing = (lambda: gate.reading(source)), (lambda: gate.writing(source))
+    with reading() as con:
+        pv = preview(con, data, path.name, user_name, today=today, dry_run=dry_run)
     if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
             or pv.validation.rows.empty or not pv.has_changes:
         return pv, None
-    return pv, commit(con, pv, user_name, confirm_warnings=confirm_warnings)
+    with writing() as con:
+        return pv, commit(con, pv, user_name, confirm_warnings=confirm_warnings)
 
 
 def history_indicators(con: duckdb.DuckDBPyConnection, locality_code: str) -> list[tuple[str, str, int]]:

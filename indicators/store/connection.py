@@ -16,6 +16,10 @@ from indicators.paths import DATA_DIR
 DEFAULT_DB = DATA_DIR / "health.duckdb"
 
 
+# What closes this process's idle openings of a file (store.gate registers itself).
+ON_CONFLICT: list = []
+
+
 class StoreError(RuntimeError):
     """A database problem explained in Vietnamese, safe to show to a person."""
 
@@ -36,7 +40,14 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     if str(db) != ":memory:":
         db.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+        except duckdb.ConnectionException:
+            # This process keeps the file open read-only for a moment after a read (store.gate):
+            # close that opening if no read uses it, and try once more.
+            for close_idle in ON_CONFLICT:
+                close_idle(db)
+            con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             # Another process (the app, an import) holds the file for writing.

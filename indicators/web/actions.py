@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+import duckdb
 import pandas as pd
 
 from indicators.auth import admin as accounts_admin
@@ -22,7 +23,7 @@ from indicators.excel import importer
 from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
 from indicators.plans import admin as plans_admin
 from indicators.present.render import ChromiumMissing, RenderError, chromium_available
-from indicators.web.connection import clear_caches, connection, cursor
+from indicators.web.connection import clear_caches, reading, writing
 from indicators.web.session import remember_sign_in
 
 T = TypeVar("T")
@@ -42,9 +43,20 @@ def _refusing(work: Callable[[], T], *known: type[Exception]) -> T:
         raise Refused(str(exc)) from exc
 
 
-def _write(work: Callable[[], T], *known: type[Exception]) -> T:
-    """A write: refusals become Refused; after it, every cache is cleared."""
-    result = _refusing(work, *known)
+def _read(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exception]) -> T:
+    """`work(con)` on the database opened for reading; refusals become Refused."""
+    with reading() as con:
+        return _refusing(lambda: work(con), *known)
+
+
+def _write(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exception]) -> T:
+    """`work(con)` on the database opened for this write alone; refusals become Refused. The
+    overview's caches are checked in the same turn (a new target year needs them rebuilt), and
+    this process's cached reads are dropped (other processes see the new data version)."""
+    from indicators.excel.importer import refresh_overview_cache
+    with writing() as con:
+        result = _refusing(lambda: work(con), *known)
+        refresh_overview_cache(con)
     clear_caches()
     return result
 
@@ -52,7 +64,7 @@ def _write(work: Callable[[], T], *known: type[Exception]) -> T:
 # --- signing in ------------------------------------------------------------------------------
 def sign_in(user_name: str, password: str) -> Account:
     """Check the password (every outcome audited) and remember the account in this session."""
-    account = _refusing(lambda: check_password(cursor(), user_name.strip().lower(), password))
+    account = _write(lambda con: check_password(con, user_name.strip().lower(), password))
     remember_sign_in(account)
     return account
 
@@ -60,32 +72,31 @@ def sign_in(user_name: str, password: str) -> Account:
 # --- accounts (admins) -----------------------------------------------------------------------
 def create_account(admin: Account, user_name: str, display_name: str, role: str, scope: str) -> str:
     """A new account; returns its generated password (shown once)."""
-    return _write(lambda: accounts_admin.create_account(
-        cursor(), admin.user_name, user_name, display_name, role, scope.strip() or None))
+    return _write(lambda con: accounts_admin.create_account(con, admin.user_name, user_name, display_name, role, scope.strip() or None))
 
 
 def update_account(admin: Account, user_name: str, *, role: str, scope: str, is_active: bool) -> None:
-    _write(lambda: accounts_admin.update_account(cursor(), admin.user_name, user_name, role=role,
+    _write(lambda con: accounts_admin.update_account(con, admin.user_name, user_name, role=role,
                                                  locality_code=scope.strip(), is_active=is_active))
 
 
 def reset_password(admin: Account, user_name: str) -> str:
     """A new generated password for the account (shown once)."""
-    return _write(lambda: accounts_admin.set_password(cursor(), admin.user_name, user_name))
+    return _write(lambda con: accounts_admin.set_password(con, admin.user_name, user_name))
 
 
 # --- plans, targets and baselines (admins) ---------------------------------------------------
 def add_plan(admin: Account, **plan) -> None:
-    _write(lambda: plans_admin.add_plan(cursor(), admin.user_name, **plan))
+    _write(lambda con: plans_admin.add_plan(con, admin.user_name, **plan))
 
 
 def save_target(admin: Account, **target) -> str:
     """'added' or 'changed'; the previous row is kept in the history."""
-    return _write(lambda: plans_admin.save_target(cursor(), admin.user_name, **target))
+    return _write(lambda con: plans_admin.save_target(con, admin.user_name, **target))
 
 
 def save_baseline(admin: Account, **baseline) -> str:
-    return _write(lambda: plans_admin.save_baseline(cursor(), admin.user_name, **baseline))
+    return _write(lambda con: plans_admin.save_baseline(con, admin.user_name, **baseline))
 
 
 # --- reported values (officers) --------------------------------------------------------------
@@ -94,7 +105,7 @@ def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Pr
     nothing but, when rows are refused for scope, one audit event. An unexpected failure is
     logged and said in one sentence: never a traceback on the page."""
     try:
-        return _refusing(lambda: importer.preview(connection(), data, file_name, account.user_name), UnsafeFile)
+        return _read(lambda con: importer.preview(con, data, file_name, account.user_name), UnsafeFile)
     except Refused:
         raise
     except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details
@@ -106,13 +117,13 @@ def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Pr
 
 def commit_upload(account: Account, preview: importer.Preview, *, confirm_warnings: bool) -> importer.CommitResult:
     """Write the previewed rows as one upload, in one transaction."""
-    return _write(lambda: importer.commit(connection(), preview, account.user_name,
+    return _write(lambda con: importer.commit(con, preview, account.user_name,
                                           confirm_warnings=confirm_warnings), importer.ImportRefused)
 
 
 def revert_upload(account: Account, upload_id: int) -> str:
     """Admins: the upload's previous values become current again; returns what was done."""
-    return _write(lambda: importer.revert(connection(), int(upload_id), account.user_name), importer.ImportRefused)
+    return _write(lambda con: importer.revert(con, int(upload_id), account.user_name), importer.ImportRefused)
 
 
 # --- files to download -----------------------------------------------------------------------
@@ -120,14 +131,14 @@ def template_file(locality_code: str) -> bytes:
     """The upload template for a locality (and its communes), as .xlsx bytes."""
     from indicators.excel import template   # openpyxl: loaded when a file is first asked for
     buffer = io.BytesIO()
-    template.write_template(cursor(), locality_code, buffer)
+    _read(lambda con: template.write_template(con, locality_code, buffer))
     return buffer.getvalue()
 
 
 def export_file(locality_code: str, kind: str) -> bytes:
     """The current values of a locality and its communes, as 'xlsx' or 'csv' bytes."""
     from indicators.excel import export
-    return export.to_bytes(export.current_values(connection(), locality_code), kind)
+    return export.to_bytes(_read(lambda con: export.current_values(con, locality_code)), kind)
 
 
 def table_file(frame: pd.DataFrame, kind: str, sheet: str = "Bảng") -> bytes:
@@ -145,7 +156,7 @@ def deck_file(locality_code: str, year: int, order: str) -> bytes:
     """The meeting deck (.pptx) of one locality; Refused when it cannot be drawn."""
     from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
     buffer = io.BytesIO()
-    _refusing(lambda: build_deck(cursor(), locality_code, buffer, year=year, order=order), RenderError, DeckError)
+    _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order), RenderError, DeckError)
     return buffer.getvalue()
 
 
@@ -154,7 +165,7 @@ def report_file(locality_code: str, year: int) -> bytes:
     from indicators.present.deck import DeckError
     from indicators.present.report import build_report   # only this export needs it
     buffer = io.BytesIO()
-    _refusing(lambda: build_report(cursor(), locality_code, buffer, year=year), RenderError, DeckError)
+    _read(lambda con: build_report(con, locality_code, buffer, year=year), RenderError, DeckError)
     return buffer.getvalue()
 
 

@@ -1,15 +1,26 @@
-"""The process's one database connection, and the caches every write clears.
+"""The app's way into the store, and the caches every write (here or in another process) clears.
 
-One DuckDB connection per server process (st.cache_resource), a cursor per query or thread;
-the database is built on first start when none exists.
+The app holds no connection between operations (store.gate): each read opens the database
+read-only, shared by the sessions reading at that moment, and each write opens it read-write
+for that write alone, so the command line, a backup or a second app process can use the same
+file while the app serves. Every cached read is keyed by the database and its data version,
+which every write changes first: a value imported by the command line is shown on the next run
+of a page, and no cache ever serves a value older than the last write.
 """
 from __future__ import annotations
+
+import contextlib
+import logging
+import threading
 
 import duckdb
 import streamlit as st
 
-from indicators.store.connection import connect, database_path
 from indicators.setup import init_db
+from indicators.store import gate
+from indicators.store.connection import database_path
+
+_LOG = logging.getLogger(__name__)
 
 
 def db_key() -> str:
@@ -18,21 +29,34 @@ def db_key() -> str:
     return str(database_path())
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    """The process's one connection; builds the database on first start when none exists."""
-    return shared_connection(db_key())
-
-
 @st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
-def shared_connection(path: str) -> duckdb.DuckDBPyConnection:
+def ensure_database(path: str) -> str:
+    """Once per process and database: build it when none exists; else bring its structure and
+    its derived caches up to date (a process killed between an import and its cache refresh, a
+    database from an older version)."""
     if not database_path(path).exists():
         init_db(path)
-    return connect(path)
+    else:
+        from indicators.excel.importer import refresh_overview_cache
+        with gate.writing(path, bump=False) as con:
+            if refresh_overview_cache(con)["mode"] != "none":
+                gate.bump_version(database_path(path))
+    return path
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A fresh cursor of the process's connection, for one operation."""
-    return connection().cursor()
+def reading() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A read-only cursor for one operation (other processes may read at the same time)."""
+    return gate.reading(ensure_database(db_key()))
+
+
+def writing() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The database for one write, alone (waits, bounded, for a write of another process)."""
+    return gate.writing(ensure_database(db_key()))
+
+
+def data_version() -> str:
+    """The current database's data version (a file read; see store.gate)."""
+    return gate.data_version(db_key())
 
 
 _resource_caches: list = []
@@ -49,7 +73,23 @@ def shared_resource(**kwargs):
 
 
 def clear_caches() -> None:
-    """After a write (import, revert, target change): every page shows the new values at once."""
+    """After a write (import, revert, target change): drop every cached read, for memory; the
+    data version in every cache key is what keeps an old value from being shown."""
     st.cache_data.clear()
     for cached in _resource_caches:
         cached.clear()
+
+
+_seen: dict[str, str] = {}
+_seen_lock = threading.Lock()
+
+
+def follow_writes() -> None:
+    """At the start of every run: when another process (or session) wrote since this process
+    last looked, drop the caches filled under the old version."""
+    key, version = db_key(), data_version()
+    with _seen_lock:
+        changed = _seen.get(key) not in (None, version)
+        _seen[key] = version
+    if changed:
+        clear_caches()

@@ -20,13 +20,16 @@ from indicators.progress import scorecard as sc
 from indicators.progress.locality import locality_progress, target_years
 from indicators.store import catalogue, dataset, localities
 from indicators.store.audit import audit_log as read_audit_log
-from indicators.web.connection import cursor, db_key, shared_connection, shared_resource
+from indicators.store import gate
+from indicators.web.connection import data_version, db_key, ensure_database, follow_writes, reading, shared_resource  # noqa: F401 — follow_writes: for app.py
 
 
 def _cached(func, *, spinner: bool | str = False, resource: bool = False, **cache_kwargs):
-    """func(con, *args) as a cached function of (*args) on the current database."""
-    def on_database(db: str, *args):
-        return func(shared_connection(db), *args)
+    """func(con, *args) as a cached function of (*args) on the current database and its data
+    version: after a write by any process, the next call reads again."""
+    def on_database(db: str, version: str, *args):
+        with gate.reading(ensure_database(db)) as con:
+            return func(con, *args)
 
     # Streamlit keys a cache on the function's module, name and source: the name tells them apart.
     on_database.__module__, on_database.__qualname__ = func.__module__, f"{func.__qualname__}[cached]"
@@ -38,7 +41,7 @@ def _cached(func, *, spinner: bool | str = False, resource: bool = False, **cach
 
     @functools.wraps(func)
     def load(*args):
-        return cached(db_key(), *args)
+        return cached(db_key(), data_version(), *args)
     return load
 
 
@@ -79,42 +82,48 @@ indicator_across = _cached(sc.indicator_across)              # (indicator, scope
 trajectories = _cached(sc.trajectories)                      # (indicator, scope, province)
 
 
+def _fresh(func, *args, **kwargs):
+    """func(con, *args) read now, not cached."""
+    with reading() as con:
+        return func(con, *args, **kwargs)
+
+
 # --- administration: always read fresh (small, and an admin expects to see their change) ---
 def accounts() -> pd.DataFrame:
-    return account_table(cursor())
+    return _fresh(account_table)
 
 
 def plans() -> pd.DataFrame:
-    return plans_admin.plans(cursor())
+    return _fresh(plans_admin.plans)
 
 
 def plan_targets(plan_code: str) -> pd.DataFrame:
-    return plans_admin.plan_targets(cursor(), plan_code)
+    return _fresh(plans_admin.plan_targets, plan_code)
 
 
 def indicator_list() -> pd.DataFrame:
-    return catalogue.indicator_list(cursor())
+    return _fresh(catalogue.indicator_list)
 
 
 def catalogue_changes() -> pd.DataFrame:
-    return plans_admin.change_history(cursor())
+    return _fresh(plans_admin.change_history)
 
 
 def audit_log(*, user: str | None, action: str | None, since: datetime, until: datetime,
               limit: int) -> pd.DataFrame:
-    return read_audit_log(cursor(), user=user, action=action, since=since, until=until, limit=limit)
+    return _fresh(read_audit_log, user=user, action=action, since=since, until=until, limit=limit)
 
 
 # --- reported values --------------------------------------------------------------------------
 def value_history(locality_code: str, indicator_code: str) -> pd.DataFrame:
-    return importer.history(cursor(), locality_code, indicator_code)
+    return _fresh(importer.history, locality_code, indicator_code)
 
 
 def history_indicators(locality_code: str) -> list[tuple[str, str, int]]:
     """(indicator_code, name, number of reported values) for the history picker."""
-    return importer.history_indicators(cursor(), locality_code)
+    return _fresh(importer.history_indicators, locality_code)
 
 
 def recent_uploads(limit: int = 20) -> pd.DataFrame:
-    return importer.recent_uploads(cursor(), limit)
+    return _fresh(importer.recent_uploads, limit)
 

@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from indicators.auth.accounts import Account, get_account
-from indicators.web.connection import cursor
+from indicators.web.connection import reading
 
 
 def public_read() -> bool:
@@ -37,7 +37,8 @@ def current_account() -> Account | None:
     if now - st.session_state.get("last_seen", now) > 60 * session_minutes():
         sign_out(reason="Phiên làm việc đã hết hạn; hãy đăng nhập lại.")
         return None
-    account = get_account(cursor(), user_name)
+    with reading() as con:
+        account = get_account(con, user_name)
     if account is None or not account.is_active:
         sign_out(reason="Tài khoản đã bị vô hiệu hóa.")
         return None

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators.auth.admin import create_account, set_password
-from indicators.store.connection import connect
+from indicators.store import gate
 from tests.conftest import ROOT
 
 PASSWORD = "mat-khau-thu-nghiem"
@@ -19,11 +19,12 @@ ADMIN = {"admin_accounts.py", "admin_plans.py", "admin_audit.py"}
 
 @pytest.fixture
 def accounts(seeded_db):
-    con = connect(seeded_db)
-    set_password(con, "quantri", "quantri", PASSWORD)
-    create_account(con, "quantri", "canbo_hd", "Cán bộ <script>alert('x')</script>", "officer", "09931", PASSWORD)
-    create_account(con, "quantri", "lanhdao", "Lãnh đạo Sở", "viewer", None, PASSWORD)
-    return con
+    with gate.writing(seeded_db) as con:   # closed before the app reads, as any other process would
+        set_password(con, "quantri", "quantri", PASSWORD)
+        create_account(con, "quantri", "canbo_hd", "Cán bộ <script>alert('x')</script>", "officer", "09931",
+                       PASSWORD)
+        create_account(con, "quantri", "lanhdao", "Lãnh đạo Sở", "viewer", None, PASSWORD)
+    return seeded_db
 
 
 def app(user: str | None = None, page: str | None = None) -> AppTest:
@@ -101,8 +102,9 @@ def test_wrong_password_is_refused_and_logged(accounts):
     at.button[0].click().run()
     assert any("không đúng" in e.value for e in at.error)
     assert "user_name" not in at.session_state
-    n = accounts.execute("select count(*) from audit_event where user_name = 'lanhdao' "
-                         "and action = 'sign_in_failed'").fetchone()[0]
+    with gate.reading(accounts) as con:
+        n = con.execute("select count(*) from audit_event where user_name = 'lanhdao' "
+                        "and action = 'sign_in_failed'").fetchone()[0]
     assert n == 1
 
 

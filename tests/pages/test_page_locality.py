@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators.progress.locality import locality_progress
-from indicators.store.connection import connect
+from indicators.store import gate
 from tests.conftest import ROOT
 
 STATUS_LABELS = ["Đã đạt", "Đúng tiến độ", "Cần tăng tốc", "Chệch hướng", "Chưa đủ số liệu"]
@@ -61,8 +61,8 @@ def test_status_counts_match_the_cards(seeded_db):
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     for label, n in metrics.items():
         assert sum(label in b for b in badges) == n, label
-    con = connect(seeded_db)  # same configuration as the app's connection in this process
-    expected = [r["status_label"] for r in locality_progress(con, "12").rows]
+    with gate.reading(seeded_db) as con:
+        expected = [r["status_label"] for r in locality_progress(con, "12").rows]
     assert sum(metrics.values()) == len(expected) == len(badges) == 9
     assert all(metrics[s] == expected.count(s) for s in STATUS_LABELS)
 
@@ -144,12 +144,13 @@ def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkey
     monkeypatch.setenv("INDICATORS_DB", str(db))
     open_app()
     assert db.exists()
-    con = connect(db)
-    con.execute("insert into upload (file_name, sha256, user_name) values ('b.xlsx', 'y', 'canbo')")
-    before = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
-              for t in ("locality", "target", "baseline", "observation", "upload")}
-    connection.shared_connection.clear()  # as a new app process would
+    with gate.writing(db) as con:
+        con.execute("insert into upload (file_name, sha256, user_name) values ('b.xlsx', 'y', 'canbo')")
+        before = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                  for t in ("locality", "target", "baseline", "observation", "upload")}
+    connection.ensure_database.clear()  # as a new app process would
     at = open_app()
     assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
-    after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
+    with gate.reading(db) as con:
+        after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
     assert after == before and before["locality"] == 3355

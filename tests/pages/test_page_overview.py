@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from indicators.progress.statuses import STATUS_LABELS_VI, STATUSES
 from indicators.progress.scorecard import scorecard
-from indicators.store.connection import connect
+from indicators.store import gate
 from tests.conftest import ROOT
 
 
@@ -36,8 +36,8 @@ def test_counts_match_the_scorecard_cells(seeded_db):
     marks = {"Đã đạt": "✔", "Đúng tiến độ": "▲", "Cần tăng tốc": "◆", "Chệch hướng": "▼", "Chưa đủ số liệu": "○"}
     for label, n in counts.items():
         assert sum(c.startswith(marks[label]) for c in cells) == n, label
-    con = connect(seeded_db)
-    expected = scorecard(con, "country", None, 2030)
+    with gate.reading(seeded_db) as con:
+        expected = scorecard(con, "country", None, 2030)
     expected = expected[expected["locality_code"].str.len() == 2]
     assert sum(counts.values()) == len(expected) == len(cells)
     assert {STATUS_LABELS_VI[s]: int((expected["status"] == s).sum()) for s in STATUSES} == counts
@@ -64,7 +64,11 @@ def test_falling_mortality_shows_an_improving_arrow(seeded_db):
 def communes_reported(seeded_db):
     """Three Hà Nội communes report BHYT with numerator and denominator: very different sizes, so
     the ratio of sums (the province value) differs from the mean of their percentages."""
-    con = connect(seeded_db)
+    with gate.writing(seeded_db) as con:
+        return _report_communes(con)
+
+
+def _report_communes(con):
     upload = con.execute("insert into upload (file_name, sha256, user_name) values ('xa.xlsx', 'abc', 'canbo') "
                          "returning upload_id").fetchone()[0]
     codes = [r[0] for r in con.execute("select locality_code from locality where parent_code = '01' "

@@ -4,7 +4,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from indicators.present.slides import slides_for
-from indicators.store.connection import connect
+from indicators.store import gate
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "present.py")
@@ -34,7 +34,7 @@ def test_setup_counts_the_slides_and_starts(seeded_db):
 
 
 def test_slides_walk_forward_and_back(seeded_db):
-    expected = [s["title"] for s in slides_for(connect(seeded_db), "indicator", locality_code="12")]
+    expected = [s["title"] for s in lai_chau_slides(seeded_db)]
     at = open_page(order="indicator", locality="12", year="2030", slide="1")
     assert expected[0] in html_text(at) and "Trang 1/9" in html_text(at)
     at.button(key="next").click().run()
@@ -51,7 +51,7 @@ def test_slides_walk_forward_and_back(seeded_db):
 def test_slide_shows_status_target_citation_and_notice(seeded_db):
     at = open_page(order="indicator", locality="12", slide="5")
     body = html_text(at)
-    slide = slides_for(connect(seeded_db), "indicator", locality_code="12")[4]
+    slide = lai_chau_slides(seeded_db)[4]
     assert slide["status_label"] in body and slide["target_text"] in body
     assert "Nguồn: Kế hoạch 243/KH-SYT" in body
     assert "Dữ liệu minh họa" in body
@@ -69,3 +69,8 @@ def test_one_indicator_across_localities(seeded_db):
     body = html_text(at)
     # BHYT has targets in Lai Châu, Hà Nội (two plans) and Hưng Đạo.
     assert "Trang 1/4" in body
+
+
+def lai_chau_slides(db):
+    with gate.reading(db) as con:
+        return slides_for(con, "indicator", locality_code="12")

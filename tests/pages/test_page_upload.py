@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators.auth.signin import hash_password
-from indicators.store.connection import connect
+from indicators.store import gate
 from tests.conftest import ROOT
 from tests.store.test_import import workbook
 
@@ -16,14 +16,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def officer(seeded_db):
-    con = connect(seeded_db)
+    with gate.writing(seeded_db) as con:
+        add_accounts(con)
+    return seeded_db
+
+
+def add_accounts(con):
     for user, role, scope in (("canbo_lc", "officer", "12"), ("xem_lc", "viewer", "12"),
                               ("quantri_thu", "admin", None)):
         con.execute("insert into account (user_name, display_name, role, locality_code, password_hash) "
                     "values ($u, $d, $r, $l, $h)", {"u": user, "d": f"Cán bộ *{user}*", "r": role, "l": scope,
                                                     "h": hash_password("mat-khau-thu-nghiem")})
-    con.close()
-    return seeded_db
 
 
 def open_page(user: str) -> AppTest:
@@ -72,10 +75,9 @@ def test_preview_then_commit_shows_counts_and_lands(officer):
     assert not at.exception, at.exception
     assert any("Đã nhập lần số 2" in s.value for s in at.success)
     assert any("Xem trang Địa phương" in i.value and "12" in i.value for i in at.info)
-    con = connect(officer)   # same configuration as the page's connection in this process
-    assert con.execute("select user_name, n_new, n_changed, n_unchanged from upload where upload_id = 2").fetchone() \
-        == ("canbo_lc", 1, 1, 1)
-    con.close()
+    with gate.reading(officer) as con:
+        assert con.execute("select user_name, n_new, n_changed, n_unchanged from upload where upload_id = 2"
+                           ).fetchone() == ("canbo_lc", 1, 1, 1)
     # History of the changed value shows both reports.
     at.selectbox(key="history_indicator_12").set_value("life_expectancy").run()
     hist = table(at, "Hiện hành")

@@ -1,5 +1,6 @@
 """kill -9 in the middle of a large import, repeated: the database reopens with all rows of that
-upload or none, and the upload record agrees."""
+upload or none, the upload record agrees, and the overview's caches of current values agree
+with both (they are written in the same transaction)."""
 from __future__ import annotations
 
 import hashlib
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 
+from indicators.progress import scorecard as sc
 from indicators.store.connection import connect
 from tests.conftest import ROOT
 from tests.store.test_import import add_account, commune_keys, fast_workbook
@@ -21,6 +23,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from indicators.excel import importer
+from indicators.progress import scorecard as sc
 from indicators.store.connection import connect
 con = connect(sys.argv[1])
 data = Path(sys.argv[2]).read_bytes()
@@ -66,9 +69,11 @@ def test_kill_during_commit_leaves_all_rows_or_none(seeded_db, tmp_path):
             orphans = con.execute("select count(*) from observation where upload_id not in "
                                   "(select upload_id from upload)").fetchone()[0]
             audits = con.execute("select count(*) from audit_event where action = 'upload'").fetchone()[0]
+            # The overview's caches commit with the upload: never left behind by a kill.
+            fresh = sc.is_current_fresh(con)
         finally:
             con.close()
-        assert orphans == 0
+        assert orphans == 0 and fresh
         if uploads:
             assert uploads == [(uploads[0][0], N_ROWS, "committed")] and n_obs == N_ROWS and audits == 1
         else:

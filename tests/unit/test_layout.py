@@ -26,7 +26,7 @@ ALLOWED = {
     "progress": {"core", "store", "text"},
     "auth": {"core", "store", "text"},
     "plans": {"auth", "core", "store", "text"},
-    "setup": {"auth", "core", "store", "text", "paths"},
+    "setup": {"auth", "core", "progress", "store", "text", "paths"},
     "excel": {"auth", "core", "progress", "store", "text", "paths"},
     "present": {"core", "progress", "store", "text", "paths"},
     "web": {"auth", "core", "excel", "paths", "plans", "present", "progress", "setup", "store", "text"},

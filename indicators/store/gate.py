@@ -1,0 +1,316 @@
+"""Many processes on one DuckDB file: when each may open it, and how the others learn of a write.
+
+DuckDB lets one process open a database file read-write, or any number of processes open it
+read-only, never both at once. So no process holds the file between operations (the app
+included): a read opens it read-only, shared by every thread of the process reading at that
+moment, and closes it soon after the last of them is done (at once when a writer waits); a
+write opens it read-write, alone, and closes it after its commit. Two lock files beside the database order them across processes
+(`flock`, released by the kernel when a process dies, even by `kill -9`):
+
+- `<db>.lock`: held shared while the file is open read-only, exclusively while a write runs;
+- `<db>.queue`: a writer holds it exclusively while it waits for its turn, and every read passes
+  through it shared, so a stream of readers (twenty viewers of the overview) never keeps an
+  import out: new reads wait for the writer, which waits for the reads already running.
+
+`<db>.version` is the data version: a writer replaces it (atomically, by rename) once it holds
+the file and before it changes anything, so a process that filled its caches under another
+version knows they may be old (`data_version`). Waits are bounded (`INDICATORS_LOCK_TIMEOUT`
+seconds, 60 by default); giving up raises StoreError, one Vietnamese sentence.
+
+Audit events written by a check inside a read (a refused upload, a denied page) are kept and
+written by a short write when the read ends: a read never needs the file read-write.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from indicators.store.connection import ON_CONFLICT, StoreError, connect, database_path
+
+_LOG = logging.getLogger(__name__)
+DEFAULT_TIMEOUT_S = 60.0
+
+
+def lock_timeout() -> float:
+    """Seconds a read or a write waits for its turn ($INDICATORS_LOCK_TIMEOUT, default 60)."""
+    try:
+        return max(0.1, float(os.environ.get("INDICATORS_LOCK_TIMEOUT", DEFAULT_TIMEOUT_S)))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+
+
+def _side(db: Path, suffix: str) -> Path:
+    return db.with_name(db.name + suffix)
+
+
+def version_path(db: Path) -> Path:
+    return _side(db, ".version")
+
+
+def data_version(path: str | os.PathLike | None = None) -> str:
+    """The database's data version: it changes before every write, and only then. Reading it
+    costs a small file read, not an open of the database."""
+    try:
+        return version_path(database_path(path)).read_text(encoding="ascii").strip() or "0"
+    except FileNotFoundError:
+        return "0"
+
+
+def bump_version(db: Path) -> str:
+    token = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    final = version_path(db)
+    tmp = _side(db, f".version.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(token + "\n", encoding="ascii")
+    os.replace(tmp, final)
+    return token
+
+
+class _Flock:
+    """One flock on one open file (each has its own: threads of a process exclude each other too)."""
+
+    def __init__(self, path: Path, exclusive: bool, deadline: float, what: str, db: Path):
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        pause = 0.002
+        while True:
+            try:
+                fcntl.flock(self.fd, mode)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(self.fd)
+                    raise StoreError(_busy_message(db, what)) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+
+
+def _busy_message(db: Path, what: str) -> str:
+    waited = lock_timeout()
+    shown = f"{waited:.0f}" if waited >= 1 else f"{waited:.1f}".replace(".", ",")
+    return (f"Cơ sở dữ liệu {db} đang bận: {what} đã chờ {shown} giây mà một lần ghi khác (nhập số liệu, "
+            "quản trị, sao lưu) vẫn chưa xong. Không có gì bị thay đổi; hãy thử lại sau ít phút.")
+
+
+@dataclass
+class _Shared:
+    """A process's read-only opening of one database, shared by the threads reading it now and
+    kept open for a moment after the last of them (LINGER_S: opening costs 30-45 ms), unless a
+    writer is waiting."""
+    db: Path
+    mutex: threading.Lock = field(default_factory=threading.Lock)
+    con: duckdb.DuckDBPyConnection | None = None
+    lock: _Flock | None = None
+    users: int = 0
+    idle_since: float = 0.0
+    closer: threading.Thread | None = None
+
+    def release_one(self) -> None:
+        with self.mutex:
+            self.users -= 1
+            if self.users == 0:
+                self.idle_since = time.monotonic()
+                if self.closer is None or not self.closer.is_alive():
+                    self.closer = threading.Thread(target=self._close_when_idle, daemon=True,
+                                                   name=f"gate-closer {self.db.name}")
+                    self.closer.start()
+
+    def _close_when_idle(self) -> None:
+        while True:
+            time.sleep(POLL_S)
+            with self.mutex:
+                if self.con is None:
+                    return
+                if self.users > 0:
+                    continue
+                if time.monotonic() - self.idle_since >= LINGER_S or _writer_waiting(self.db):
+                    self.close()
+                    return
+
+    def close(self) -> None:
+        con, lock = self.con, self.lock
+        self.con = self.lock = None
+        try:
+            if con is not None:
+                con.close()
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+LINGER_S = 5.0
+POLL_S = 0.01
+
+
+def _writer_waiting(db: Path) -> bool:
+    """Whether a writer holds the queue (it waits for this process's reads to end)."""
+    fd = os.open(_side(db, ".queue"), os.O_RDWR | os.O_CREAT, 0o664)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)   # closing the file drops a lock taken on it
+
+
+_shared: dict[str, _Shared] = {}
+_shared_guard = threading.Lock()
+_local = threading.local()
+
+
+@dataclass
+class _Held:
+    db: str
+    mode: str                      # "read" or "write"
+    con: duckdb.DuckDBPyConnection
+    deferred: list[Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=list)
+
+
+def _held(db: Path) -> _Held | None:
+    for held in reversed(getattr(_local, "stack", [])):
+        if held.db == str(db):
+            return held
+    return None
+
+
+def _push(held: _Held) -> None:
+    if not hasattr(_local, "stack"):
+        _local.stack = []
+    _local.stack.append(held)
+
+
+def _pop() -> None:
+    _local.stack.pop()
+
+
+def in_read() -> bool:
+    """Whether this thread is inside a read (its connection is read-only)."""
+    stack = getattr(_local, "stack", [])
+    return bool(stack) and stack[-1].mode == "read"
+
+
+def defer(write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Run `write(con)` in a write of its own when this thread's read ends (store.audit uses it)."""
+    _local.stack[-1].deferred.append(write)
+
+
+@contextlib.contextmanager
+def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the database opened read-only, for one operation; inside a write of the
+    same thread, a cursor of that write's connection (it sees the write's own rows)."""
+    db = database_path(path)
+    held = _held(db)
+    if held is not None:
+        cur = held.con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+        return
+    if not db.exists():
+        raise StoreError(f"Chưa có cơ sở dữ liệu {db}. Hãy chạy: python -m indicators init-db")
+    deadline = time.monotonic() + lock_timeout()
+    _Flock(_side(db, ".queue"), False, deadline, "việc đọc số liệu", db).release()
+    with _shared_guard:
+        shared = _shared.setdefault(str(db), _Shared(db))
+    with shared.mutex:
+        if shared.con is None:
+            lock = _Flock(_side(db, ".lock"), False, deadline, "việc đọc số liệu", db)
+            try:
+                shared.con = connect(db, read_only=True)
+            except BaseException:
+                lock.release()
+                raise
+            shared.lock = lock
+        shared.users += 1
+        cur = shared.con.cursor()
+    entry = _Held(str(db), "read", cur)
+    _push(entry)
+    try:
+        yield cur
+    finally:
+        _pop()
+        cur.close()
+        shared.release_one()
+        _flush(db, entry.deferred)
+
+
+def close_idle(path: str | os.PathLike | None = None) -> None:
+    """Close this process's read-only opening now if no read uses it (before a file is replaced
+    or removed; tests)."""
+    with _shared_guard:
+        shared = _shared.get(str(database_path(path)))
+    # Not blocking: the caller may be a read of this thread opening the file (store.connection
+    # retries after a conflict), which holds the mutex already.
+    if shared is not None and shared.mutex.acquire(blocking=False):
+        try:
+            if shared.users == 0:
+                shared.close()
+        finally:
+            shared.mutex.release()
+
+
+ON_CONFLICT.append(close_idle)
+
+
+def _flush(db: Path, deferred: list) -> None:
+    if not deferred:
+        return
+    try:
+        with writing(db, bump=False) as con:
+            for write in deferred:
+                write(con)
+    except Exception:   # noqa: BLE001 — the read itself succeeded; say so in the server log
+        _LOG.exception("audit events kept during a read could not be written")
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database opened read-write by this thread alone, migrated, for one write; other
+    processes' reads and writes wait (bounded) until it is closed. `bump=False` for a write no
+    cached read shows (audit events only). Transactions are the caller's, as with `connect`."""
+    db = database_path(path)
+    held = _held(db)
+    if held is not None:
+        if held.mode == "write":
+            yield held.con
+            return
+        raise RuntimeError("a write inside a read of the same thread would wait for itself")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + lock_timeout()
+    queue = _Flock(_side(db, ".queue"), True, deadline, "lần ghi này", db)
+    try:
+        lock = _Flock(_side(db, ".lock"), True, deadline, "lần ghi này", db)
+        try:
+            if bump or not version_path(db).exists():
+                bump_version(db)
+            con = connect(db)
+            entry = _Held(str(db), "write", con)
+            _push(entry)
+            try:
+                yield con
+            finally:
+                _pop()
+                con.close()
+        finally:
+            lock.release()
+    finally:
+        queue.release()
+    if entry.deferred:
+        _flush(db, entry.deferred)
