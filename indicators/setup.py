@@ -10,7 +10,6 @@ from indicators.store.localities import load_localities
 from indicators.store.samples import load_samples
 from indicators.progress.scorecard import refresh_current_observations
 from indicators.store import gate
-from indicators.store.connection import database_path
 
 
 def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> dict[str, int]:
@@ -34,7 +33,7 @@ def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> d
         except Exception:
             con.execute("rollback")
             raise
-    added["path"] = str(database_path(path))  # type: ignore[assignment]
+    added["path"] = gate.describe(path)  # type: ignore[assignment]
     # Shown once, by whoever called init-db: the database keeps only its argon2 hash.
     added["admin_password"] = password  # type: ignore[assignment]
     return added

@@ -47,3 +47,32 @@ def chromium() -> str:
         pytest.skip(reason)
     return path
 
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """A new, empty PostgreSQL database on the server at $INDICATORS_TEST_PG_URL (started by
+    .ci/run; locally: scripts/pg_cluster.sh start DIR), dropped afterwards. Skips locally
+    without it; in CI its absence is a failure."""
+    import uuid
+    server = os.environ.get("INDICATORS_TEST_PG_URL")
+    if not server:
+        reason = ("PostgreSQL is not running for the tests (scripts/pg_cluster.sh start /tmp/pg, then export "
+                  "INDICATORS_TEST_PG_URL=<the URL it prints>): PostgreSQL test skipped")
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true but " + reason.replace(": PostgreSQL test skipped", ""))
+        pytest.skip(reason)
+    import adbc_driver_postgresql.dbapi as pgdb
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = pgdb.connect(server, autocommit=True)
+    cur = admin.cursor()
+    cur.execute(f"create database {name}")
+    base = server.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        from indicators.store import pg
+        pg.forget(f"{base}/{name}")
+        cur.execute(f"drop database if exists {name} with (force)")
+        cur.close()
+        admin.close()

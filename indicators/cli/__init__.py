@@ -18,7 +18,8 @@ GROUPS = (db, status, excel, deck, scorecard, tools, backup)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indicators",
                                      description="Theo dõi chỉ tiêu y tế đến 2030 (health targets to 2030).")
-    parser.add_argument("--db", help=f"đường dẫn cơ sở dữ liệu (mặc định $INDICATORS_DB hoặc {database_path()})")
+    parser.add_argument("--db", help=f"tệp cơ sở dữ liệu hoặc postgresql://… (mặc định $INDICATORS_DATABASE_URL, "
+                        f"$INDICATORS_DB hoặc {database_path()})")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in GROUPS:
         group.add_cli(sub)

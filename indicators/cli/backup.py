@@ -10,7 +10,6 @@ from indicators.progress.scorecard import refresh_current_observations
 from indicators.store import gate
 from indicators.store.audit import audit
 from indicators.store.backup import backup, restore
-from indicators.store.connection import database_path
 from indicators.text import fmt
 
 
@@ -25,7 +24,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         return EXIT_ARGS
     start = time.perf_counter()
     done = backup(args.db, out)
-    print(f"Đã sao lưu {database_path(args.db)} vào {out}: {_rows(done['tables'])}, "
+    print(f"Đã sao lưu {gate.describe(args.db)} vào {out}: {_rows(done['tables'])}, "
           f"{fmt.number(done['bytes'] / 1e6, 1)} MB, {fmt.number(time.perf_counter() - start, 1)} giây.")
     # Recorded after the snapshot, in the source database (not part of this backup).
     with gate.writing(args.db, bump=False) as con:

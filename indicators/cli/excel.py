@@ -18,7 +18,7 @@ from pathlib import Path
 from indicators.auth.accounts import PermissionDenied
 from indicators.cli.common import (EXIT_ARGS, EXIT_DENIED, EXIT_HELD, EXIT_OK, EXIT_REJECTED, attempt, err,
                                    known_locality, opened)
-from indicators.store.connection import database_path
+from indicators.store import gate
 from indicators.text import fmt
 
 
@@ -59,7 +59,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from indicators.excel.safety import UnsafeFile
     # The preview reads beside the app; only the commit waits for its turn to write.
     try:
-        done, code = attempt(lambda: import_file(database_path(args.db), args.file, args.user,
+        done, code = attempt(lambda: import_file(gate.target(args.db), args.file, args.user,
                                                  dry_run=args.dry_run, confirm_warnings=args.confirm_warnings),
                              {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_REJECTED})
     except FileNotFoundError:

@@ -475,7 +475,7 @@ def recent_uploads(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFr
     return con.cursor().execute(query("recent_uploads"), {"limit": limit}).df()
 
 
-def import_file(source: duckdb.DuckDBPyConnection | Path, path: str | Path, user_name: str, *,
+def import_file(source: duckdb.DuckDBPyConnection | Path | str, path: str | Path, user_name: str, *,
                 dry_run: bool = False, confirm_warnings: bool = False,
                 today: date | None = None) -> tuple[Preview, CommitResult | None]:
     """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does).

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.progress.statuses import CELL_SEVERITY, DEFAULT_TARGET_YEAR, MILESTONE_YEARS, STATUSES
+from indicators.store import pg
 from indicators.store.sql import query
 
 SCOPE_KINDS = ("country", "province", "communes")
@@ -276,3 +277,7 @@ def is_province(con: duckdb.DuckDBPyConnection, code: str) -> bool:
 def is_indicator(con: duckdb.DuckDBPyConnection, code: str) -> bool:
     return con.cursor().execute("select 1 from indicator where indicator_code = $i",
                                 {"i": code}).fetchone() is not None
+
+
+# On PostgreSQL, each process's replica recomputes these caches after catching up (store.pg).
+pg.AFTER_SYNC.append(refresh_current_observations)

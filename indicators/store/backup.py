@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 
 from indicators.store import gate
-from indicators.store.connection import StoreError, _migrations, connect, database_path, schema_version
+from indicators.store.connection import StoreError, _migrations, connect, schema_version
 from indicators.text import fmt
 
 FORMAT = 1
@@ -59,8 +59,8 @@ def _sql_text(path: Path) -> str:
 def backup(db_path: str | os.PathLike | None, out_file: str | os.PathLike) -> dict:
     """Write the database `db_path` to the zip `out_file` (replaced only once complete); return
     {'path', 'bytes', 'tables': {table: rows}, 'schema_version', 'data_version', 'created_at'}."""
-    db, out = database_path(db_path), Path(out_file)
-    if not db.exists():
+    db, out = gate.target(db_path), Path(out_file)
+    if not gate.exists(db):
         raise StoreError(f"Chưa có cơ sở dữ liệu {db}: không có gì để sao lưu.")
     partial = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
@@ -257,7 +257,9 @@ def restore(backup_file: str | os.PathLike, db_path: str | os.PathLike | None = 
     holding entered data unless `force`. Returns {'path', 'aside' (None when there was no
     file), 'tables': {table: rows}, 'schema_version', 'data_version', 'created_at'} (the last
     three of the backup)."""
-    src, db = Path(backup_file), database_path(db_path)
+    src, db = Path(backup_file), gate.target(db_path)
+    if isinstance(db, str):
+        return _restore_into_postgres(src, db, force=force)
     if not force:
         _check_target(db)
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -284,4 +286,46 @@ def restore(backup_file: str | os.PathLike, db_path: str | os.PathLike | None = 
                 raise
             gate.bump_version(db)
     return {"path": str(db), "aside": str(aside) if aside else None, "tables": counts,
+            **{k: manifest.get(k) for k in ("schema_version", "data_version", "created_at")}}
+
+
+def _restore_into_postgres(src: Path, url: str, *, force: bool) -> dict:
+    """The same checks, then every stored table replaced by the backup's rows in ONE write
+    (store.pg sends the differences to PostgreSQL in one transaction). With --force, the
+    current contents are first saved as a backup beside the restored file: nothing is lost."""
+    from indicators.store import pg
+    aside = None
+    with tempfile.TemporaryDirectory(prefix="indicators-restore-") as tmp:
+        work = Path(tmp)
+        manifest = _unpack(src, work)
+        restored = work / "restored.duckdb"
+        counts = _build(src, restored, work, manifest)
+        if force and gate.exists(url):
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            aside = src.with_name(f"{pg.shown(url).rsplit('/', 1)[-1]}.before-restore-{stamp}.zip")
+            backup(url, aside)
+        with gate.writing(url) as con:
+            if not force:
+                found = _entered_data(con)
+                if found:
+                    raise StoreError(f"Cơ sở dữ liệu {pg.shown(url)} đã có dữ liệu ({', '.join(found)}) nên không "
+                                     "khôi phục đè lên; không có gì bị thay đổi. Nếu chắc chắn, hãy chạy lại với "
+                                     "--force: nội dung hiện có sẽ được sao lưu trước thành một tệp zip bên cạnh tệp "
+                                     "khôi phục.")
+            pg.store(url).replace_all = True   # rows removed too: every table is sent whole
+            con.execute(f"attach {_sql_text(restored)} as restored (read_only)")
+            try:
+                con.execute("begin transaction")
+                for table in pg.store(url).tables:
+                    if table == "schema_migration":
+                        continue
+                    con.execute(f'delete from main."{table}"')
+                    con.execute(f'insert into main."{table}" select * from restored.main."{table}"')
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            finally:
+                con.execute("detach restored")
+    return {"path": pg.shown(url), "aside": str(aside) if aside else None, "tables": counts,
             **{k: manifest.get(k) for k in ("schema_version", "data_version", "created_at")}}

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import duckdb
 
+from indicators.store import pg
 from indicators.store.connection import ON_CONFLICT, StoreError, connect, database_path
 
 _LOG = logging.getLogger(__name__)
@@ -53,6 +54,31 @@ def _side(db: Path, suffix: str) -> Path:
     return db.with_name(db.name + suffix)
 
 
+def target(path: str | os.PathLike | None = None) -> str | Path:
+    """What a command or the app works on: the argument (a file, or a postgresql:// URL), else
+    $INDICATORS_DATABASE_URL (PostgreSQL, store.pg), else the DuckDB file (database_path)."""
+    if path is not None and pg.is_url(path):
+        return str(path)
+    if path is None and os.environ.get("INDICATORS_DATABASE_URL"):
+        return os.environ["INDICATORS_DATABASE_URL"]
+    return database_path(path)
+
+
+def describe(path: str | os.PathLike | None = None) -> str:
+    """The database as a person may be shown it (a URL without its password)."""
+    where = target(path)
+    return pg.shown(where) if isinstance(where, str) else str(where)
+
+
+def exists(path: str | os.PathLike | None = None) -> bool:
+    """Whether the database has been built (for PostgreSQL: it holds the localities)."""
+    where = target(path)
+    if isinstance(where, str):
+        with reading(where) as con:
+            return con.execute("select count(*) from locality").fetchone()[0] > 0
+    return where.exists()
+
+
 def version_path(db: Path) -> Path:
     return _side(db, ".version")
 
@@ -60,8 +86,11 @@ def version_path(db: Path) -> Path:
 def data_version(path: str | os.PathLike | None = None) -> str:
     """The database's data version: it changes before every write, and only then. Reading it
     costs a small file read, not an open of the database."""
+    where = target(path)
+    if isinstance(where, str):
+        return str(pg.store(where).pg_version())
     try:
-        return version_path(database_path(path)).read_text(encoding="ascii").strip() or "0"
+        return version_path(where).read_text(encoding="ascii").strip() or "0"
     except FileNotFoundError:
         return "0"
 
@@ -100,7 +129,7 @@ class _Flock:
             os.close(self.fd)
 
 
-def _busy_message(db: Path, what: str) -> str:
+def _busy_message(db: Path | str, what: str) -> str:
     waited = lock_timeout()
     shown = f"{waited:.0f}" if waited >= 1 else f"{waited:.1f}".replace(".", ",")
     return (f"Cơ sở dữ liệu {db} đang bận: {what} đã chờ {shown} giây mà một lần ghi khác (nhập số liệu, "
@@ -182,7 +211,7 @@ class _Held:
     deferred: list[Callable[[duckdb.DuckDBPyConnection], None]] = field(default_factory=list)
 
 
-def _held(db: Path) -> _Held | None:
+def _held(db: Path | str) -> _Held | None:
     for held in reversed(getattr(_local, "stack", [])):
         if held.db == str(db):
             return held
@@ -214,7 +243,7 @@ def defer(write: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
 def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the database opened read-only, for one operation; inside a write of the
     same thread, a cursor of that write's connection (it sees the write's own rows)."""
-    db = database_path(path)
+    db = target(path)
     held = _held(db)
     if held is not None:
         cur = held.con.cursor()
@@ -222,6 +251,19 @@ def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
             yield cur
         finally:
             cur.close()
+        return
+    if isinstance(db, str):   # PostgreSQL: the process's replica, caught up first
+        store = pg.store(db)
+        store.sync()
+        cur = store.replica.cursor()
+        entry = _Held(db, "read", cur)
+        _push(entry)
+        try:
+            yield cur
+        finally:
+            _pop()
+            cur.close()
+            _flush(db, entry.deferred)
         return
     if not db.exists():
         raise StoreError(f"Chưa có cơ sở dữ liệu {db}. Hãy chạy: python -m indicators init-db")
@@ -255,7 +297,7 @@ def close_idle(path: str | os.PathLike | None = None) -> None:
     """Close this process's read-only opening now if no read uses it (before a file is replaced
     or removed; tests)."""
     with _shared_guard:
-        shared = _shared.get(str(database_path(path)))
+        shared = _shared.get(str(target(path)))
     # Not blocking: the caller may be a read of this thread opening the file (store.connection
     # retries after a conflict), which holds the mutex already.
     if shared is not None and shared.mutex.acquire(blocking=False):
@@ -285,13 +327,22 @@ def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iter
     """The database opened read-write by this thread alone, migrated, for one write; other
     processes' reads and writes wait (bounded) until it is closed. `bump=False` for a write no
     cached read shows (audit events only). Transactions are the caller's, as with `connect`."""
-    db = database_path(path)
+    db = target(path)
     held = _held(db)
     if held is not None:
         if held.mode == "write":
             yield held.con
             return
         raise RuntimeError("a write inside a read of the same thread would wait for itself")
+    if isinstance(db, str):   # PostgreSQL: one writer at a time by an advisory lock (store.pg)
+        with pg.store(db).writing(lock_timeout(), lambda: _busy_message(pg.shown(db), "lần ghi này")) as con:
+            entry = _Held(db, "write", con)
+            _push(entry)
+            try:
+                yield con
+            finally:
+                _pop()
+        return
     db.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + lock_timeout()
     queue = _Flock(_side(db, ".queue"), True, deadline, "lần ghi này", db)

@@ -18,15 +18,15 @@ import streamlit as st
 
 from indicators.setup import init_db
 from indicators.store import gate
-from indicators.store.connection import database_path
 
 _LOG = logging.getLogger(__name__)
 
 
 def db_key() -> str:
-    """The database path: cached loaders take it as their first argument, so the cache never
-    serves one database's rows for another ($INDICATORS_DB in tests, the synthetic file)."""
-    return str(database_path())
+    """The database (a file path or a postgresql:// URL): cached loaders take it as their first
+    argument, so the cache never serves one database's rows for another ($INDICATORS_DB in tests,
+    the synthetic file)."""
+    return str(gate.target())
 
 
 @st.cache_resource(show_spinner="Đang mở cơ sở dữ liệu…")
@@ -34,9 +34,9 @@ def ensure_database(path: str) -> str:
     """Once per process and database: build it when none exists; else bring its structure and
     its derived caches up to date (a process killed between an import and its cache refresh, a
     database from an older version)."""
-    if not database_path(path).exists():
+    if not gate.exists(path):
         init_db(path)
-    else:
+    elif not isinstance(gate.target(path), str):   # a DuckDB file (PostgreSQL's replicas refresh themselves)
         from indicators.excel.importer import refresh_overview_cache
         with gate.writing(path, bump=False) as con:
             if refresh_overview_cache(con)["mode"] != "none":

@@ -110,17 +110,23 @@ def test_every_command_works_beside_a_reading_app(db, tmp_path):
     assert value(db, "12", "bhyt_coverage", "2026") == 95.5
 
 
-def test_two_imports_started_together_both_commit(db, tmp_path):
+def test_two_imports_started_together_beside_the_app_both_commit(db, tmp_path):
     lai_chau, ha_noi = tmp_path / "lc.xlsx", tmp_path / "hn.xlsx"
     lai_chau.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5], ["03640", "bhyt_coverage", "2026", 90.0]]))
     ha_noi.write_bytes(workbook([["01", "bhyt_coverage", "2026", 94.9], ["09931", "bhyt_coverage", "2026", 92.5]]))
-    runs = [subprocess.Popen([sys.executable, "-m", "indicators", "--db", str(db), "import", str(f), "--user", "admin"],
-                             cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for f in (lai_chau, ha_noi)]
-    for run in runs:
-        out, err = run.communicate(timeout=240)
-        assert run.returncode == 0, err
-        assert "Đã nhập lần số" in out
+    app = child(READER, str(db), "2")
+    try:
+        assert app.stdout.readline().strip() == "reading", app.stderr.read()
+        runs = [subprocess.Popen([sys.executable, "-m", "indicators", "--db", str(db), "import", str(f),
+                                  "--user", "admin"], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE) for f in (lai_chau, ha_noi)]
+        for run in runs:
+            out, err = run.communicate(timeout=240)
+            assert run.returncode == 0, err
+            assert "Đã nhập lần số" in out
+    finally:
+        _, app_err = app.communicate("", timeout=120)
+    assert app.returncode == 0, app_err
     with gate.reading(db) as con:
         got = dict(con.execute("select o.locality_code, o.value from observation o join upload u using (upload_id) "
                                "where u.user_name = 'admin' and o.period = '2026'").fetchall())

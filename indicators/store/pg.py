@@ -1,0 +1,362 @@
+"""PostgreSQL as the system of record, with the analytics in DuckDB inside each process.
+
+`INDICATORS_DATABASE_URL=postgresql://…` (or `--db postgresql://…`) makes PostgreSQL hold every
+table the DuckDB file holds: accounts, catalogue, plans, targets and their history, uploads,
+observations, audit. Each process keeps an in-memory DuckDB replica of those tables, built by
+the same migrations; every query of the product (queries/**.sql, the scorecard) runs on it
+unchanged. Why (docs/DEPLOYING.md has the measurements): the scorecard is DuckDB SQL that runs
+in ~0.1-0.3 s on the national dataset in DuckDB, and fetching a table from PostgreSQL into Arrow
+through ADBC is fast enough to keep a replica current by upload.
+
+- The PostgreSQL schema is made from the replica's catalogue after the migrations (same
+  columns, types and primary keys); `store_version` holds the data version, which every write
+  increments in its own transaction.
+- A read first compares the version with the replica's (one round trip); when another process
+  wrote, the replica catches up: small tables are reloaded, observations and audit events are
+  fetched past the last upload / event id the replica holds (both only ever grow).
+- A write takes a PostgreSQL advisory lock (one writer at a time, across every process and
+  machine; the wait is bounded like the file's), catches the replica up, runs the product's
+  own write code on the replica, then sends what changed (rows added, changed or deleted by
+  primary key) to PostgreSQL in ONE transaction with the version increment. A failure there
+  leaves PostgreSQL as it was and the replica is rebuilt from it.
+- Derived tables (the overview's caches) exist only in the replicas: each process recomputes
+  them after catching up (hooks registered by progress.scorecard).
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from indicators.store.connection import StoreError, migrate
+
+# Tables computed from the others in each process, never stored in PostgreSQL.
+DERIVED = ("current_observation", "current_series", "current_observation_upload")
+# Tables that only grow, fetched past the largest key the replica holds.
+GROWING = {"observation": "upload_id", "audit_event": "event_id"}
+LOCK_KEY = 0x1D_2030   # pg_advisory_lock key of the writers
+AFTER_SYNC: list[Callable[[duckdb.DuckDBPyConnection], None]] = []   # progress.scorecard registers its refresh
+
+_PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DOUBLE": "double precision",
+             "BOOLEAN": "boolean", "TIMESTAMP": "timestamp", "DATE": "date", "SMALLINT": "smallint",
+             "FLOAT": "real", "HUGEINT": "numeric"}
+
+
+def is_url(target) -> bool:
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    head, _, tail = url.partition("://")
+    if "@" in tail:
+        auth, _, rest = tail.rpartition("@")
+        tail = auth.split(":")[0] + ":***@" + rest if ":" in auth else tail
+    return f"{head}://{tail}"
+
+
+class PgStore:
+    """One process's view of one PostgreSQL database: a connection and the replica."""
+
+    def __init__(self, url: str):
+        import adbc_driver_postgresql.dbapi as pgdb   # only deployments on PostgreSQL need it
+        self.url = url
+        try:
+            self.pg = pgdb.connect(url)
+        except Exception as exc:   # noqa: BLE001 — the driver's own exception types vary
+            raise StoreError(f"Không kết nối được cơ sở dữ liệu PostgreSQL {shown(url)}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+        self.pg_lock = threading.RLock()     # the PostgreSQL connection, one statement at a time
+        self.write_lock = threading.Lock()   # one write at a time in this process
+        self.sync_lock = threading.Lock()
+        self.replica = duckdb.connect(":memory:")
+        migrate(self.replica)
+        self.tables = self._replicated()
+        self.version: int | None = None
+        self.generation: int | None = None
+        self.replace_all = False   # the next push replaces every table (a restore)
+        self._ensure_schema()
+        self.sync()
+
+    # --- PostgreSQL ---------------------------------------------------------------------------
+    def _pg(self, sql: str, params: tuple = (), *, fetch: bool = False):
+        with self.pg_lock:
+            cur = self.pg.cursor()
+            try:
+                cur.execute(sql, parameters=params or None)
+                return cur.fetch_arrow_table() if fetch else None
+            finally:
+                cur.close()
+
+    def _replicated(self) -> dict[str, dict]:
+        """name -> {columns: [(name, duckdb type)], key: [pk columns]} of every stored table."""
+        found = {}
+        for (name,) in self.replica.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' and not temporary "
+                "order by table_name").fetchall():
+            if name in DERIVED:
+                continue
+            cols = self.replica.execute("select column_name, data_type from duckdb_columns() where table_name = $t "
+                                        "and schema_name = 'main' order by column_index", {"t": name}).fetchall()
+            key = self.replica.execute("select constraint_column_names from duckdb_constraints() where "
+                                       "table_name = $t and constraint_type = 'PRIMARY KEY'", {"t": name}).fetchall()
+            found[name] = {"columns": cols, "key": list(key[0][0]) if key else []}
+        return found
+
+    def _ensure_schema(self) -> None:
+        """Create the stored tables (and columns a later migration added) in PostgreSQL."""
+        with self.pg_lock:
+            self._pg("select pg_advisory_lock($1)", (LOCK_KEY,))
+            try:
+                self._pg("create table if not exists store_version (id integer primary key, version bigint not null, "
+                         "generation bigint not null default 0)")
+                self._pg("insert into store_version values (1, 0, 0) on conflict (id) do nothing")
+                for name, t in self.tables.items():
+                    cols = ", ".join(f'"{c}" {_PG_TYPES.get(ty, "text")}' for c, ty in t["columns"])
+                    key = f', primary key ({", ".join(t["key"])})' if t["key"] else ""
+                    self._pg(f'create table if not exists "{name}" ({cols}{key})')
+                    have = {r for r in self._pg("select column_name from information_schema.columns "
+                                                "where table_name = $1", (name,), fetch=True)["column_name"]
+                            .to_pylist()}
+                    for c, ty in t["columns"]:
+                        if c not in have:
+                            self._pg(f'alter table "{name}" add column "{c}" {_PG_TYPES.get(ty, "text")}')
+                # Migrations applied to a new database are recorded there too.
+                n = self._pg("select count(*) as n from schema_migration", fetch=True)["n"][0].as_py()
+                if n == 0:
+                    rows = self.replica.execute("select * from schema_migration").to_arrow_table()
+                    self._ingest("schema_migration", rows)
+                    self._pg("update store_version set version = version + 1 where id = 1")
+                self.pg.commit()
+            except BaseException:
+                self.pg.rollback()
+                raise
+            finally:
+                self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
+                self.pg.commit()
+
+    def _ingest(self, table: str, rows: pa.Table) -> None:
+        """Append rows to a PostgreSQL table (COPY underneath), inside the open transaction."""
+        if rows.num_rows == 0:
+            return
+        with self.pg_lock:
+            cur = self.pg.cursor()
+            try:
+                cur.adbc_ingest(table, rows, mode="append")
+            finally:
+                cur.close()
+
+    def pg_version(self) -> int:
+        return self._versions()[0]
+
+    def _versions(self) -> tuple[int, int]:
+        """(data version, generation): the generation changes when rows of the growing tables
+        were removed or replaced (a restore), which a replica cannot catch up on by key."""
+        with self.pg_lock:
+            row = self._pg("select version, generation from store_version where id = 1", fetch=True)
+            self.pg.commit()   # no snapshot kept open between statements
+            return int(row["version"][0].as_py()), int(row["generation"][0].as_py())
+
+    # --- the replica catching up --------------------------------------------------------------
+    def sync(self, *, force: bool = False) -> None:
+        with self.sync_lock:
+            version, generation = self._versions()
+            if version == self.version and not force:
+                return
+            force = force or generation != self.generation
+            con = self.replica.cursor()
+            con.execute("begin transaction")
+            try:
+                for name, t in self.tables.items():
+                    cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
+                    grow = None if force else GROWING.get(name)
+                    if grow:
+                        last = con.execute(f"select coalesce(max({grow}), -1) from {name}").fetchone()[0]
+                        rows = self._pg(f'select {cols} from "{name}" where {grow} > $1', (last,), fetch=True)
+                    else:
+                        con.execute(f"delete from {name}")
+                        rows = self._pg(f'select {cols} from "{name}"', fetch=True)
+                    if rows.num_rows:
+                        con.register("_pg_rows", rows)
+                        try:
+                            con.execute(f"insert into {name} ({cols}) select {cols} from _pg_rows")
+                        finally:
+                            con.unregister("_pg_rows")
+                for hook in AFTER_SYNC:
+                    hook(con)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+            finally:
+                con.close()
+                with self.pg_lock:
+                    self.pg.commit()
+            self.version, self.generation = version, generation
+
+    # --- writing ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self, timeout: float, busy: Callable[[], str]) -> Iterator[duckdb.DuckDBPyConnection]:
+        deadline = time.monotonic() + timeout
+        if not self.write_lock.acquire(timeout=timeout):
+            raise StoreError(busy())
+        try:
+            pause = 0.002
+            while not self._pg("select pg_try_advisory_lock($1) as ok", (LOCK_KEY,), fetch=True)["ok"][0].as_py():
+                if time.monotonic() >= deadline:
+                    raise StoreError(busy())
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            try:
+                self.sync()
+                self._advance_sequences()
+                self._snapshot()
+                con = self.replica.cursor()
+                failed = None
+                try:
+                    yield con
+                except BaseException as exc:   # what the replica committed before it still counts
+                    failed = exc
+                    raise
+                finally:
+                    con.close()
+                    try:
+                        self._push()
+                    except BaseException:
+                        self.version = None
+                        self.sync(force=True)   # the replica again equals PostgreSQL
+                        if failed is None:
+                            raise
+            finally:
+                self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
+                with self.pg_lock:
+                    self.pg.commit()
+        finally:
+            self.write_lock.release()
+
+    def _advance_sequences(self) -> None:
+        """Every sequence past the largest id it has given (ids come from the replica that
+        writes; the advisory lock makes them unique and increasing across processes)."""
+        for seq, table, column in (("upload_id_seq", "upload", "upload_id"), ("audit_event_id_seq", "audit_event", "event_id")):
+            last = self.replica.execute(f"select coalesce(max({column}), 0) from {table}").fetchone()[0]
+            row = self.replica.execute("select last_value from duckdb_sequences() where sequence_name = $s",
+                                       {"s": seq}).fetchone()
+            if row is None:
+                continue
+            current = row[0] or 0
+            if current < last:
+                self.replica.execute(f"select nextval('{seq}') from range({last - current})").fetchall()
+
+    def _snapshot(self) -> None:
+        con = self.replica
+        con.execute("create schema if not exists _before")
+        for name in self.tables:
+            if name in GROWING:
+                key = GROWING[name]
+                con.execute(f"create or replace table _before.{name}_last as "
+                            f"select coalesce(max({key}), -1) as last from {name}")
+            else:
+                con.execute(f"create or replace table _before.{name} as select * from {name}")
+
+    def _push(self) -> None:
+        """Send what the write changed to PostgreSQL in one transaction, with the new version."""
+        con = self.replica.cursor()
+        changes: list[tuple[str, str, object]] = []
+        try:
+            for name, t in self.tables.items():
+                cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
+                if self.replace_all:
+                    changes.append(("replace", name, con.execute(f"select {cols} from {name}").to_arrow_table()))
+                    continue
+                if name in GROWING:
+                    key = GROWING[name]
+                    added = con.execute(f"select {cols} from {name} where {key} > "
+                                        f"(select last from _before.{name}_last)").to_arrow_table()
+                    if added.num_rows:
+                        changes.append(("append", name, added))
+                    continue
+                if t["key"]:
+                    keys = ", ".join(t["key"])
+                    upserts = con.execute(f"select {cols} from {name} except select {cols} from _before.{name}"
+                                          ).to_arrow_table()
+                    deletes = con.execute(f"select {keys} from _before.{name} except select {keys} from {name}"
+                                          ).to_arrow_table()
+                    if deletes.num_rows:
+                        changes.append(("delete", name, deletes))
+                    if upserts.num_rows:
+                        changes.append(("upsert", name, upserts))
+                else:
+                    differ = con.execute(f"select (select count(*) from (select {cols} from {name} except all "
+                                         f"select {cols} from _before.{name})) + (select count(*) from (select "
+                                         f"{cols} from _before.{name} except all select {cols} from {name}))"
+                                         ).fetchone()[0]
+                    if differ:
+                        changes.append(("replace", name, con.execute(f"select {cols} from {name}").to_arrow_table()))
+        finally:
+            con.close()
+        if not changes:
+            return
+        with self.pg_lock:
+            try:
+                for kind, name, rows in changes:
+                    t = self.tables[name]
+                    cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
+                    if kind == "append":
+                        self._ingest(name, rows)
+                    elif kind == "replace":
+                        self._pg(f'delete from "{name}"')
+                        self._ingest(name, rows)
+                    else:
+                        self._pg("drop table if exists _changes")
+                        with self.pg_lock:
+                            cur = self.pg.cursor()
+                            try:
+                                cur.adbc_ingest("_changes", rows, mode="create", temporary=True)
+                            finally:
+                                cur.close()
+                        keys = ", ".join(f'"{k}"' for k in t["key"])
+                        if kind == "delete":
+                            self._pg(f'delete from "{name}" where ({keys}) in (select {keys} from _changes)')
+                        else:
+                            others = [c for c, _ in t["columns"] if c not in t["key"]]
+                            update = ", ".join(f'"{c}" = excluded."{c}"' for c in others)
+                            self._pg(f'insert into "{name}" ({cols}) select {cols} from _changes '
+                                     f'on conflict ({keys}) do ' + (f"update set {update}" if others else "nothing"))
+                        self._pg("drop table _changes")
+                self._pg("update store_version set version = version + 1, generation = generation + $1 where id = 1",
+                         (1 if self.replace_all else 0,))
+                row = self._pg("select version, generation from store_version where id = 1", fetch=True)
+                self.pg.commit()
+            except BaseException:
+                self.pg.rollback()
+                raise
+            finally:
+                self.replace_all = False
+        self.version, self.generation = int(row["version"][0].as_py()), int(row["generation"][0].as_py())
+
+
+_stores: dict[str, PgStore] = {}
+_stores_lock = threading.Lock()
+
+
+def store(url: str) -> PgStore:
+    """This process's PgStore for the URL (made on first use)."""
+    with _stores_lock:
+        found = _stores.get(url)
+        if found is None:
+            found = _stores[url] = PgStore(url)
+        return found
+
+
+def forget(url: str) -> None:
+    """Close this process's connection and replica for the URL (tests that drop a database)."""
+    with _stores_lock:
+        found = _stores.pop(url, None)
+    if found is not None:
+        with found.pg_lock:
+            found.pg.close()
+        found.replica.close()

@@ -1,0 +1,185 @@
+"""PostgreSQL as the system of record (store.pg): the same commands give the same answers as on
+the DuckDB file, several processes share it, concurrent writers both land, and a write is all
+or nothing. Runs on the server .ci/run starts; skips locally without one (see conftest.pg_url)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from indicators.excel import importer
+from indicators.setup import init_db
+from indicators.store import gate, pg
+from tests.conftest import ROOT
+from tests.store.test_import import add_account, workbook
+
+# Stands for an app process on PostgreSQL: reads through the gate (its replica catches up) and
+# prints the moment it first sees the value.
+WATCHER = r"""
+import sys, time
+from indicators.store import gate
+url, locality, indicator, period, wanted = sys.argv[1:6]
+print("watching", flush=True)
+while True:
+    with gate.reading(url) as con:
+        row = con.execute("select o.value from observation o join upload u using (upload_id) "
+                          "where u.state = 'committed' and locality_code = $l and indicator_code = $i "
+                          "and period = $p order by o.upload_id desc limit 1",
+                          {"l": locality, "i": indicator, "p": period}).fetchone()
+    if row and abs(row[0] - float(wanted)) < 1e-9:
+        print(f"seen {time.time():.6f}", flush=True)
+        break
+    time.sleep(0.01)
+"""
+
+
+def cli(db, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "indicators", "--db", str(db), *args], cwd=ROOT, text=True,
+                          capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def built(db) -> str:
+    init_db(db)
+    with gate.writing(db) as con:
+        add_account(con, "canbo-lc", "officer", "12")
+        add_account(con, "admin", "admin", None)
+    return db
+
+
+def counts(db) -> dict[str, int]:
+    with gate.reading(db) as con:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                for t in ("locality", "indicator", "plan", "target", "baseline", "upload", "observation", "account")}
+
+
+def test_the_same_import_and_status_give_identical_json_on_both_backends(pg_url, tmp_path):
+    duck = built(tmp_path / "health.duckdb")
+    built(pg_url)
+    xlsx = tmp_path / "bhyt.xlsx"
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5], ["12", "life_expectancy", "2025", 68.9]]))
+    outputs = {}
+    for db in (duck, pg_url):
+        imported = cli(db, "import", str(xlsx), "--user", "canbo-lc", "--format", "json")
+        assert imported.returncode == 0, imported.stderr
+        status = cli(db, "status", "--locality", "12", "--format", "json")
+        assert status.returncode == 0, status.stderr
+        outputs[str(db)] = (json.loads(imported.stdout), status.stdout)
+    (duck_import, duck_status), (pg_import, pg_status) = outputs.values()
+    assert duck_import == pg_import and duck_import["committed"]
+    assert duck_status == pg_status
+    assert any(r["indicator_code"] == "bhyt_coverage" and r["latest_value"] == 95.5 for r in json.loads(pg_status))
+    assert counts(duck) == counts(pg_url)
+
+
+def test_everything_lives_in_postgres_not_in_the_process(pg_url, tmp_path):
+    """A new process (a replica built from nothing) sees what an earlier one wrote."""
+    built(pg_url)
+    xlsx = tmp_path / "bhyt.xlsx"
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
+    assert cli(pg_url, "import", str(xlsx), "--user", "canbo-lc").returncode == 0
+    history = cli(pg_url, "history", "--uploads", "--format", "json")
+    assert history.returncode == 0, history.stderr
+    uploads = json.loads(history.stdout)
+    assert [u["user_name"] for u in uploads][:1] == ["canbo-lc"]
+    accounts = cli(pg_url, "user", "list")
+    assert "canbo-lc" in accounts.stdout and "admin" in accounts.stdout
+
+
+def test_a_commit_through_one_process_is_seen_by_another_within_two_seconds(pg_url, tmp_path):
+    built(pg_url)
+    xlsx = tmp_path / "bhyt.xlsx"
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 96.25]]))
+    watcher = subprocess.Popen([sys.executable, "-c", WATCHER, pg_url, "12", "bhyt_coverage", "2026", "96.25"],
+                               cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert watcher.stdout.readline().strip() == "watching", watcher.stderr.read()
+        imported = cli(pg_url, "import", str(xlsx), "--user", "canbo-lc")
+        committed = time.time()
+        assert imported.returncode == 0, imported.stderr
+        out, err = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    assert out.startswith("seen"), err
+    assert float(out.split()[1]) - committed <= 2.0
+
+
+def test_two_imports_at_once_both_commit_and_the_same_keys_keep_both_in_history(pg_url, tmp_path):
+    built(pg_url)
+    files = []
+    for i, rows in enumerate(([["12", "bhyt_coverage", "2026", 95.5], ["03640", "bhyt_coverage", "2026", 90.0]],
+                              [["01", "bhyt_coverage", "2026", 94.9], ["12", "bhyt_coverage", "2026", 95.8]])):
+        f = tmp_path / f"f{i}.xlsx"
+        f.write_bytes(workbook(rows))
+        files.append(f)
+    runs = [subprocess.Popen([sys.executable, "-m", "indicators", "--db", pg_url, "import", str(f), "--user", "admin"],
+                             cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}) for f in files]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+    with gate.reading(pg_url) as con:
+        uploads = con.execute("select upload_id from upload where user_name = 'admin' order by 1").fetchall()
+        assert len(uploads) == 2
+        later = uploads[-1][0]
+    hist = cli(pg_url, "history", "--locality", "12", "--indicator", "bhyt_coverage", "--format", "json")
+    rows = [r for r in json.loads(hist.stdout) if r["period"] == "2026"]
+    assert len(rows) == 2 and sum(r["is_current"] for r in rows) == 1
+    current = next(r for r in rows if r["is_current"])
+    assert current["upload_id"] == later
+
+
+def test_a_write_that_fails_in_postgres_leaves_it_and_the_replica_unchanged(pg_url, tmp_path, monkeypatch):
+    built(pg_url)
+    before = counts(pg_url)
+    store = pg.store(pg_url)
+    preview = None
+    with gate.reading(pg_url) as con:
+        preview = importer.preview(con, workbook([["12", "bhyt_coverage", "2026", 95.5]]), "a.xlsx", "canbo-lc")
+
+    def broken(table, rows):
+        raise RuntimeError("the network went away")
+    monkeypatch.setattr(store, "_ingest", broken)
+    try:
+        with gate.writing(pg_url) as con:
+            importer.commit(con, preview, "canbo-lc")
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the failed push was not reported")
+    monkeypatch.undo()
+    assert counts(pg_url) == before   # the replica was rebuilt from PostgreSQL
+    pg.forget(pg_url)                 # and a new process sees the same
+    assert counts(pg_url) == before
+
+
+def test_backup_of_postgres_restores_into_a_file_and_back(pg_url, tmp_path):
+    """A deployment's PostgreSQL, backed up, gives the same answers from a DuckDB file; and the
+    backup restored over later changes brings PostgreSQL back to that point, for every process."""
+    built(pg_url)
+    zipped = tmp_path / "pg.zip"
+    done = cli(pg_url, "backup", "-o", str(zipped))
+    assert done.returncode == 0, done.stderr
+    copy = tmp_path / "copy.duckdb"
+    back = cli(copy, "restore", str(zipped))
+    assert back.returncode == 0, back.stderr
+    status = [cli(db, "status", "--locality", "12", "--format", "json") for db in (pg_url, copy)]
+    assert status[0].returncode == status[1].returncode == 0
+    assert status[0].stdout == status[1].stdout
+
+    # Later: an import. Restoring the earlier backup over it is refused without --force, then
+    # brings back the earlier state (the import's rows are gone), also in a new process.
+    xlsx = tmp_path / "bhyt.xlsx"
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
+    assert cli(pg_url, "import", str(xlsx), "--user", "canbo-lc").returncode == 0
+    assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout != status[0].stdout
+    refused = cli(pg_url, "restore", str(zipped))
+    assert refused.returncode == 3 and "--force" in refused.stderr
+    forced = cli(pg_url, "restore", str(zipped), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert list(tmp_path.glob("*.before-restore-*.zip"))   # what was replaced is kept
+    assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout == status[0].stdout
+    assert counts(pg_url) == counts(copy)   # this process's replica caught up with the restore too
