@@ -122,19 +122,19 @@ def app_db(seeded_db_template, tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def server(app_db, tmp_path_factory):
-    """`streamlit run app.py` on a free local port; yields (base URL, server log path)."""
+@contextmanager
+def serving(env: dict, log: Path) -> Iterator[str]:
+    """`streamlit run app.py` (what `make run` starts) on a free local port with `env` added to
+    this process's environment; yields the base URL once /_stcore/health answers."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "INDICATORS_DB": str(app_db), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "indicators.web.serve",   # what `make run` starts
+    cmd = [sys.executable, "-m", "indicators.web.serve",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
     # Output goes to a file, not a pipe nobody reads (a full pipe would block the server).
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+                                stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_S
@@ -150,7 +150,7 @@ def server(app_db, tmp_path_factory):
             if time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not answer /_stcore/health within {STARTUP_S} s:\n{log_tail(log)}")
             time.sleep(0.2)   # the poll interval of a wait for a state (health "ok"), bounded by STARTUP_S
-        yield base, log
+        yield base
     finally:
         proc.terminate()
         try:
@@ -158,6 +158,14 @@ def server(app_db, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(app_db, tmp_path_factory):
+    """The app on this module's database; yields (base URL, server log path)."""
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with serving({"INDICATORS_DB": str(app_db)}, log) as base:
+        yield base, log
 
 
 @pytest.fixture(scope="module")
