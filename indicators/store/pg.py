@@ -63,13 +63,8 @@ class PgStore:
     """One process's view of one PostgreSQL database: a connection and the replica."""
 
     def __init__(self, url: str):
-        import adbc_driver_postgresql.dbapi as pgdb   # only deployments on PostgreSQL need it
         self.url = url
-        try:
-            self.pg = pgdb.connect(url)
-        except Exception as exc:   # noqa: BLE001 — the driver's own exception types vary
-            raise StoreError(f"Không kết nối được cơ sở dữ liệu PostgreSQL {shown(url)}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+        self.pg = self._connect()
         self.pg_lock = threading.RLock()     # the PostgreSQL connection, one statement at a time
         self.write_lock = threading.Lock()   # one write at a time in this process
         self.sync_lock = threading.Lock()
@@ -83,14 +78,42 @@ class PgStore:
         self.sync()
 
     # --- PostgreSQL ---------------------------------------------------------------------------
+    def _connect(self):
+        import adbc_driver_postgresql.dbapi as pgdb   # only deployments on PostgreSQL need it
+        try:
+            return pgdb.connect(self.url)
+        except Exception as exc:   # noqa: BLE001 — the driver's own exception types vary
+            raise StoreError(f"Không kết nối được cơ sở dữ liệu PostgreSQL {shown(self.url)}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+
     def _pg(self, sql: str, params: tuple = (), *, fetch: bool = False):
         with self.pg_lock:
-            cur = self.pg.cursor()
             try:
-                cur.execute(sql, parameters=params or None)
-                return cur.fetch_arrow_table() if fetch else None
-            finally:
-                cur.close()
+                cur = self.pg.cursor()
+                try:
+                    cur.execute(sql, parameters=params or None)
+                    return cur.fetch_arrow_table() if fetch else None
+                finally:
+                    cur.close()
+            except Exception as exc:   # noqa: BLE001 — said in one sentence; the next call reconnects if need be
+                self._recover()
+                raise StoreError(f"Cơ sở dữ liệu PostgreSQL {shown(self.url)} không trả lời được "
+                                 f"({str(exc).splitlines()[0][:200]}); không có gì bị thay đổi. "
+                                 "Hãy thử lại; nếu vẫn lỗi, báo quản trị hệ thống.") from exc
+
+    def _recover(self) -> None:
+        """After a failed statement: end the transaction, or reconnect if the connection is gone."""
+        try:
+            self.pg.rollback()
+        except Exception:   # noqa: BLE001 — the connection itself is broken
+            try:
+                self.pg.close()
+            except Exception:   # noqa: BLE001
+                pass
+            try:
+                self.pg = self._connect()
+            except StoreError:
+                pass   # still down: the next call says so again
 
     def _replicated(self) -> dict[str, dict]:
         """name -> {columns: [(name, duckdb type)], key: [pk columns]} of every stored table."""
@@ -226,11 +249,15 @@ class PgStore:
                     con.close()
                     try:
                         self._push()
-                    except BaseException:
+                    except BaseException as exc:
                         self.version = None
                         self.sync(force=True)   # the replica again equals PostgreSQL
                         if failed is None:
-                            raise
+                            if isinstance(exc, StoreError):
+                                raise
+                            raise StoreError(f"Không ghi được vào cơ sở dữ liệu PostgreSQL {shown(self.url)} "
+                                             f"({str(exc).splitlines()[0][:200]}); không có gì bị thay đổi. "
+                                             "Hãy thử lại.") from exc
             finally:
                 self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
                 with self.pg_lock:

@@ -9,9 +9,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from indicators.excel import importer
 from indicators.setup import init_db
 from indicators.store import gate, pg
+from indicators.store.connection import StoreError
 from tests.conftest import ROOT
 from tests.store.test_import import add_account, workbook
 
@@ -143,13 +146,9 @@ def test_a_write_that_fails_in_postgres_leaves_it_and_the_replica_unchanged(pg_u
     def broken(table, rows):
         raise RuntimeError("the network went away")
     monkeypatch.setattr(store, "_ingest", broken)
-    try:
+    with pytest.raises(StoreError, match="không có gì bị thay đổi"):
         with gate.writing(pg_url) as con:
             importer.commit(con, preview, "canbo-lc")
-    except RuntimeError:
-        pass
-    else:
-        raise AssertionError("the failed push was not reported")
     monkeypatch.undo()
     assert counts(pg_url) == before   # the replica was rebuilt from PostgreSQL
     pg.forget(pg_url)                 # and a new process sees the same
@@ -183,3 +182,11 @@ def test_backup_of_postgres_restores_into_a_file_and_back(pg_url, tmp_path):
     assert list(tmp_path.glob("*.before-restore-*.zip"))   # what was replaced is kept
     assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout == status[0].stdout
     assert counts(pg_url) == counts(copy)   # this process's replica caught up with the restore too
+
+
+def test_an_unreachable_server_is_one_sentence_and_exit_3():
+    """No server needed: the address answers nothing. The password never appears."""
+    done = cli("postgresql://chitieu:bi-mat@127.0.0.1:9/khong_co", "status", "--locality", "12")
+    assert done.returncode == 3
+    assert "Không kết nối được cơ sở dữ liệu PostgreSQL" in done.stderr and "Traceback" not in done.stderr
+    assert "bi-mat" not in done.stderr
