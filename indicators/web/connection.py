@@ -40,7 +40,7 @@ def ensure_database(path: str) -> str:
         from indicators.excel.importer import refresh_overview_cache
         with gate.writing(path, bump=False) as con:
             if refresh_overview_cache(con)["mode"] != "none":
-                gate.bump_version(database_path(path))
+                gate.bump_version(gate.target(path))
     return path
 
 
