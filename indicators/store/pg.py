@@ -73,6 +73,7 @@ class PgStore:
         self.tables = self._replicated()
         self.version: int | None = None
         self.generation: int | None = None
+        self.table_versions: dict[str, int] = {}
         self.replace_all = False   # the next push replaces every table (a restore)
         self._ensure_schema()
         self.sync()
@@ -138,6 +139,9 @@ class PgStore:
                 self._pg("create table if not exists store_version (id integer primary key, version bigint not null, "
                          "generation bigint not null default 0)")
                 self._pg("insert into store_version values (1, 0, 0) on conflict (id) do nothing")
+                # Which tables each version changed: a replica reloads only those.
+                self._pg("create table if not exists store_table_version (table_name text primary key, "
+                         "version bigint not null)")
                 for name, t in self.tables.items():
                     cols = ", ".join(f'"{c}" {_PG_TYPES.get(ty, "text")}' for c, ty in t["columns"])
                     key = f', primary key ({", ".join(t["key"])})' if t["key"] else ""
@@ -148,12 +152,17 @@ class PgStore:
                     for c, ty in t["columns"]:
                         if c not in have:
                             self._pg(f'alter table "{name}" add column "{c}" {_PG_TYPES.get(ty, "text")}')
+                for name, key in GROWING.items():   # catching up fetches past the last key
+                    self._pg(f'create index if not exists "{name}_{key}_idx" on "{name}" ("{key}")')
                 # Migrations applied to a new database are recorded there too.
+                # A new database gets what the migrations themselves inserted (schema_migration,
+                # the dataset row), as a DuckDB file does.
                 n = self._pg("select count(*) as n from schema_migration", fetch=True)["n"][0].as_py()
                 if n == 0:
-                    rows = self.replica.execute("select * from schema_migration").to_arrow_table()
-                    self._ingest("schema_migration", rows)
-                    self._pg("update store_version set version = version + 1 where id = 1")
+                    for name in self.tables:
+                        self._ingest(name, self.replica.execute(f"select * from {name}").to_arrow_table())
+                    self._pg("update store_version set version = version + 1, generation = generation + 1 "
+                             "where id = 1")
                 self.pg.commit()
             except BaseException:
                 self.pg.rollback()
@@ -191,11 +200,17 @@ class PgStore:
             if version == self.version and not force:
                 return
             force = force or generation != self.generation
+            with self.pg_lock:
+                listed = self._pg("select table_name, version from store_table_version", fetch=True).to_pylist()
+            table_versions = {r["table_name"]: int(r["version"]) for r in listed}
             con = self.replica.cursor()
             con.execute("begin transaction")
             try:
                 for name, t in self.tables.items():
                     cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
+                    if not force and table_versions.get(name) == self.table_versions.get(name) \
+                            and self.version is not None:
+                        continue   # not changed by any write since this replica last caught up
                     grow = None if force else GROWING.get(name)
                     if grow:
                         last = con.execute(f"select coalesce(max({grow}), -1) from {name}").fetchone()[0]
@@ -220,6 +235,7 @@ class PgStore:
                 with self.pg_lock:
                     self.pg.commit()
             self.version, self.generation = version, generation
+            self.table_versions = table_versions
 
     # --- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -357,6 +373,10 @@ class PgStore:
                 self._pg("update store_version set version = version + 1, generation = generation + $1 where id = 1",
                          (1 if self.replace_all else 0,))
                 row = self._pg("select version, generation from store_version where id = 1", fetch=True)
+                new_version = int(row["version"][0].as_py())
+                for name in {name for _, name, _ in changes}:
+                    self._pg("insert into store_table_version values ($1, $2) on conflict (table_name) "
+                             "do update set version = excluded.version", (name, new_version))
                 self.pg.commit()
             except BaseException:
                 self.pg.rollback()
@@ -364,6 +384,8 @@ class PgStore:
             finally:
                 self.replace_all = False
         self.version, self.generation = int(row["version"][0].as_py()), int(row["generation"][0].as_py())
+        for name in {name for _, name, _ in changes}:
+            self.table_versions[name] = self.version
 
 
 _stores: dict[str, PgStore] = {}
