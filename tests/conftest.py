@@ -10,6 +10,9 @@ import pytest
 from indicators.setup import init_db
 
 ROOT = Path(__file__).resolve().parent.parent
+# A developer's INDICATORS_DATABASE_URL (their PostgreSQL) is never what a test writes to; the
+# PostgreSQL tests use INDICATORS_TEST_PG_URL (pg_url below).
+os.environ.pop("INDICATORS_DATABASE_URL", None)
 
 
 @pytest.fixture(scope="session")
