@@ -5,7 +5,10 @@ scorecard_national_pandas_s, scorecard_province_s, overview_apptest_cold_s,
 overview_apptest_warm_s, overview_peak_mib, deck_10_slides_s, cli_while_serving_s (the CLI's
 `import --dry-run` of the sample workbook while another process serves the overview page),
 freshness_cross_process_s (a commit in one process until another process's cached page read
-shows it; both in bench/shared.py). A key is absent until the feature it measures exists.
+shows it; both in bench/shared.py); on PostgreSQL (store.pg, bench/pg.py), measured only when a
+server answers at $INDICATORS_BENCH_PG_URL or else $INDICATORS_TEST_PG_URL: pg_replica_build_s,
+scorecard_national_pg_s, pg_sync_after_upload_s (a read catching up after another process's
+20-row upload) and import_100k_pg_s. A key is absent until the feature it measures exists.
 Page timings run in a child process so that its peak memory is the page's own, not the
 benchmark's.
 """
@@ -122,4 +125,13 @@ def run_all(*, quick: bool = False) -> dict:
         # Two processes on one file through store.gate, on a private seeded database (~25 s).
         keys, _ = bench_shared(cli_repeats=repeats, fresh_repeats=3 if quick else 5)
         report.update(keys)
+    try:
+        from bench.pg import bench_pg, reachable, server_url
+    except ImportError:
+        bench_pg = None
+    server = server_url() if bench_pg else None
+    if server and reachable(server):
+        # PostgreSQL as the system of record, in databases of their own on that server (~2 min).
+        report.update(bench_pg(server, repeats=repeats, scorecard_repeats=repeats + 4,
+                               sync_repeats=3 if quick else 5))
     return {k: round(v, 4) for k, v in report.items()}
