@@ -255,16 +255,24 @@ def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
     if isinstance(db, str):   # PostgreSQL: the process's replica, caught up first
         store = pg.store(db)
         store.sync()
-        cur = store.replica.cursor()
-        entry = _Held(db, "read", cur)
-        _push(entry)
-        try:
-            yield cur
-        finally:
-            _pop()
-            cur.close()
-            _flush(db, entry.deferred)
-        return
+        cur, done = store.replica.cursor(), None
+    else:
+        cur, done = _open_file_read(db)
+    entry = _Held(str(db), "read", cur)
+    _push(entry)
+    try:
+        yield cur
+    finally:
+        _pop()
+        cur.close()
+        if done is not None:
+            done()
+        _flush(db, entry.deferred)
+
+
+def _open_file_read(db: Path) -> tuple[duckdb.DuckDBPyConnection, Callable[[], None]]:
+    """A cursor of this process's read-only opening of the file (opened after waiting for any
+    writer), and what to call when the read is over."""
     if not db.exists():
         raise StoreError(f"Chưa có cơ sở dữ liệu {db}. Hãy chạy: python -m indicators init-db")
     deadline = time.monotonic() + lock_timeout()
@@ -281,16 +289,7 @@ def reading(path: str | os.PathLike | None = None) -> Iterator[duckdb.DuckDBPyCo
                 raise
             shared.lock = lock
         shared.users += 1
-        cur = shared.con.cursor()
-    entry = _Held(str(db), "read", cur)
-    _push(entry)
-    try:
-        yield cur
-    finally:
-        _pop()
-        cur.close()
-        shared.release_one()
-        _flush(db, entry.deferred)
+        return shared.con.cursor(), shared.release_one
 
 
 def close_idle(path: str | os.PathLike | None = None) -> None:
@@ -336,8 +335,7 @@ def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iter
         raise RuntimeError("a write inside a read of the same thread would wait for itself")
     if isinstance(db, str):   # PostgreSQL: one writer at a time by an advisory lock (store.pg)
         with pg.store(db).writing(lock_timeout(), lambda: _busy_message(pg.shown(db), "lần ghi này")) as con:
-            entry = _Held(db, "write", con)
-            _push(entry)
+            _push(_Held(db, "write", con))
             try:
                 yield con
             finally:
@@ -352,8 +350,7 @@ def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iter
             if bump or not version_path(db).exists():
                 bump_version(db)
             con = connect(db)
-            entry = _Held(str(db), "write", con)
-            _push(entry)
+            _push(_Held(str(db), "write", con))
             try:
                 yield con
             finally:
@@ -363,5 +360,3 @@ def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iter
             lock.release()
     finally:
         queue.release()
-    if entry.deferred:
-        _flush(db, entry.deferred)

@@ -355,12 +355,11 @@ class PgStore:
                         self._ingest(name, rows)
                     else:
                         self._pg("drop table if exists _changes")
-                        with self.pg_lock:
-                            cur = self.pg.cursor()
-                            try:
-                                cur.adbc_ingest("_changes", rows, mode="create", temporary=True)
-                            finally:
-                                cur.close()
+                        cur = self.pg.cursor()   # pg_lock is held for the whole push
+                        try:
+                            cur.adbc_ingest("_changes", rows, mode="create", temporary=True)
+                        finally:
+                            cur.close()
                         keys = ", ".join(f'"{k}"' for k in t["key"])
                         if kind == "delete":
                             self._pg(f'delete from "{name}" where ({keys}) in (select {keys} from _changes)')
