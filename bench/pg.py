@@ -131,7 +131,7 @@ def _national_source(work: Path) -> Path:
 def load_national(url: str, source: Path) -> dict[str, int]:
     """Copy every stored table of the synthetic file into the (new, empty) database at `url`:
     store.pg creates the tables, ADBC ingest fills them (COPY), one version increment; then
-    ANALYZE, as autovacuum would soon. Returns the row counts."""
+    ANALYZE, as autovacuum would soon, and the BRIN summaries a restore makes. Returns the row counts."""
     import adbc_driver_postgresql.dbapi as pgdb
 
     from indicators.store import pg
@@ -150,12 +150,17 @@ def load_national(url: str, source: Path) -> dict[str, int]:
                     cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
                     counts[name] = src.execute(f'select count(*) from "{name}"').fetchone()[0]
                     if counts[name]:
-                        batches = src.execute(f'select {cols} from "{name}"').to_arrow_reader(250_000)
+                        # Rows in the order they arrived, as uploads add them (store.pg's BRIN indexes rely on it).
+                        order = f" order by {pg.GROWING[name]}" if name in pg.GROWING else ""
+                        batches = src.execute(f'select {cols} from "{name}"{order}').to_arrow_reader(250_000)
                         cur.adbc_ingest(name, batches, mode="append")
                 cur.execute("update store_version set version = version + 1 where id = 1")
             con.commit()
         with pgdb.connect(url, autocommit=True) as con, con.cursor() as cur:
             cur.execute("analyze")
+            for name in pg.GROWING:   # as a restore does after loading the growing tables
+                cur.execute(f"select brin_summarize_new_values('{pg.brin_index(name)}')")
+                cur.fetchall()
     finally:
         src.close()
     return counts
