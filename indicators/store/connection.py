@@ -83,8 +83,9 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations not yet recorded, each in its own transaction; return those applied."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[int]:
+    """Apply the migrations not yet recorded (up to version `upto`, when given), each in its own
+    transaction; return those applied."""
     con.execute(
         "create table if not exists schema_migration ("
         " version integer primary key, name text not null,"
@@ -93,7 +94,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     done = {row[0] for row in con.execute("select version from schema_migration").fetchall()}
     applied = []
     for version, name, sql in _migrations():
-        if version in done:
+        if version in done or (upto is not None and version > upto):
             continue
         con.execute("begin transaction")
         try:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from indicators.store.connection import StoreError, migrate
+from indicators.store.connection import StoreError, _migrations, migrate
 
 # Tables computed from the others in each process, never stored in PostgreSQL.
 DERIVED = ("current_observation", "current_series", "current_observation_upload")
@@ -73,16 +73,79 @@ class PgStore:
         self.pg_lock = threading.RLock()     # the PostgreSQL connection, one statement at a time
         self.write_lock = threading.Lock()   # one write at a time in this process
         self.sync_lock = threading.Lock()
+        self.replace_all = False   # the next push replaces every table (a restore)
+        self.reshaped: set[str] = set()   # tables a migration created or changed: the next push replaces them
+        self._before: duckdb.DuckDBPyConnection | None = None   # the replica before the write (_snapshot)
+        # The replica is built at the migration PostgreSQL is at; the later ones are applied by
+        # _upgrade, which sends their effects (new tables, columns, rows) to PostgreSQL.
+        applied = self._applied()
+        known = [version for version, _, _ in _migrations()]
+        unknown = sorted(set(applied) - set(known))
+        if unknown:
+            raise StoreError(f"Cơ sở dữ liệu PostgreSQL {shown(self.url)} đã được một phiên bản mới hơn của chương "
+                             f"trình nâng cấp (bước {unknown[-1]:03d}); phiên bản này chỉ biết tới bước "
+                             f"{known[-1]:03d}. Hãy cập nhật chương trình; không có gì bị thay đổi.")
+        self._build(upto=max(applied) if applied else None)
+        if applied and max(applied) < known[-1]:
+            self._upgrade()
+
+    def _build(self, *, upto: int | None) -> None:
+        """A new replica at migration `upto` (None: every migration), filled from PostgreSQL."""
         self.replica = duckdb.connect(":memory:")
-        migrate(self.replica)
+        migrate(self.replica, upto=upto)
+        self.current = upto is None   # at this program's schema: the derived tables exist (AFTER_SYNC)
         self.tables = self._replicated()
         self.version: int | None = None
         self.generation: int | None = None
         self.table_versions: dict[str, int] = {}
-        self.replace_all = False   # the next push replaces every table (a restore)
-        self._before: duckdb.DuckDBPyConnection | None = None   # the replica before the write (_snapshot)
         self._ensure_schema()
         self.sync()
+
+    def _applied(self) -> list[int]:
+        """The migrations recorded in PostgreSQL ([] for a new database)."""
+        exists = self._pg("select to_regclass('schema_migration') is not null as found", fetch=True)
+        found = exists["found"][0].as_py() and self._pg("select version from schema_migration", fetch=True)
+        with self.pg_lock:
+            self.pg.commit()
+        return [int(v) for v in found["version"].to_pylist()] if found else []
+
+    def _upgrade(self) -> None:
+        """Apply the migrations PostgreSQL has not had, once, as one write: the replica runs them
+        and the push sends their new tables and columns, and every table they changed, whole.
+        A process that finds them applied meanwhile (by another process) rebuilds its replica."""
+        from indicators.store.gate import lock_timeout   # gate imports this module
+        self._lock(time.monotonic() + lock_timeout(), lambda: (
+            f"Cơ sở dữ liệu PostgreSQL {shown(self.url)} đang bận (một tiến trình khác đang ghi); "
+            "chưa nâng cấp được cấu trúc dữ liệu. Hãy thử lại sau ít phút."))
+        try:
+            if max(self._applied()) >= _migrations()[-1][0]:
+                self.replica.close()
+                self._build(upto=None)
+                return
+            self.sync()
+            self._snapshot()
+            before = {name: t["columns"] for name, t in self.tables.items()}
+            try:
+                migrate(self.replica)
+                self.tables = self._replicated()
+                self._create_tables()   # in the push's PostgreSQL transaction
+                self.reshaped = {name for name, t in self.tables.items() if before.get(name) != t["columns"]}
+                self._push()
+                self.current = True
+                self.sync(force=True)   # the derived tables, now there, filled by the AFTER_SYNC hooks
+            except BaseException as exc:
+                with self.pg_lock:
+                    self.pg.rollback()
+                self.reshaped = set()
+                if self._before is not None:
+                    self._before.close()
+                    self._before = None
+                if isinstance(exc, StoreError):
+                    raise
+                raise StoreError(f"Không nâng cấp được cấu trúc cơ sở dữ liệu PostgreSQL {shown(self.url)} "
+                                 f"({str(exc).splitlines()[0][:200]}); không có gì bị thay đổi.") from exc
+        finally:
+            self._unlock()
 
     # --- PostgreSQL ---------------------------------------------------------------------------
     def _connect(self):
@@ -138,7 +201,9 @@ class PgStore:
         return found
 
     def _ensure_schema(self) -> None:
-        """Create the stored tables (and columns a later migration added) in PostgreSQL."""
+        """Create the stored tables (and columns a later migration added) in PostgreSQL; a new
+        database also gets the rows the migrations themselves inserted (schema_migration, the
+        dataset row), as a DuckDB file does."""
         with self.pg_lock:
             self._pg("select pg_advisory_lock($1)", (LOCK_KEY,))
             try:
@@ -148,29 +213,7 @@ class PgStore:
                 # Which tables each version changed: a replica reloads only those.
                 self._pg("create table if not exists store_table_version (table_name text primary key, "
                          "version bigint not null)")
-                for name, t in self.tables.items():
-                    cols = ", ".join(f'"{c}" {_PG_TYPES.get(ty, "text")}' for c, ty in t["columns"])
-                    key = f', primary key ({", ".join(t["key"])})' if t["key"] else ""
-                    self._pg(f'create table if not exists "{name}" ({cols}{key})')
-                    have = {r for r in self._pg("select column_name from information_schema.columns "
-                                                "where table_name = $1", (name,), fetch=True)["column_name"]
-                            .to_pylist()}
-                    for c, ty in t["columns"]:
-                        if c not in have:
-                            self._pg(f'alter table "{name}" add column "{c}" {_PG_TYPES.get(ty, "text")}')
-                for name, key in GROWING.items():
-                    # Catching up fetches past the last key. Rows are only ever appended, in key
-                    # order, so a BRIN index finds them as a B-tree would, at almost no cost to
-                    # each insert (a 100,000-row upload: 0,2 s less than with the B-tree of
-                    # earlier versions). The newest pages, not yet summarised, are always
-                    # scanned: they hold exactly the rows a catch-up wants; autovacuum
-                    # summarises each range once it is full.
-                    self._pg(f'drop index if exists "{name}_{key}_idx"')
-                    self._pg(f'create index if not exists "{brin_index(name)}" on "{name}" using brin ("{key}") '
-                             'with (autosummarize = on)')
-                # Migrations applied to a new database are recorded there too.
-                # A new database gets what the migrations themselves inserted (schema_migration,
-                # the dataset row), as a DuckDB file does.
+                self._create_tables()
                 n = self._pg("select count(*) as n from schema_migration", fetch=True)["n"][0].as_py()
                 if n == 0:
                     for name in self.tables:
@@ -184,6 +227,31 @@ class PgStore:
             finally:
                 self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
                 self.pg.commit()
+
+    def _create_tables(self) -> None:
+        """Every table of the replica, and every column a migration added, in PostgreSQL (inside
+        the caller's transaction). Renamed, dropped or retyped columns are not handled: no
+        migration does that yet."""
+        for name, t in self.tables.items():
+            cols = ", ".join(f'"{c}" {_PG_TYPES.get(ty, "text")}' for c, ty in t["columns"])
+            key = f', primary key ({", ".join(t["key"])})' if t["key"] else ""
+            self._pg(f'create table if not exists "{name}" ({cols}{key})')
+            have = {r for r in self._pg("select column_name from information_schema.columns "
+                                        "where table_name = $1", (name,), fetch=True)["column_name"].to_pylist()}
+            for c, ty in t["columns"]:
+                if c not in have:
+                    self._pg(f'alter table "{name}" add column "{c}" {_PG_TYPES.get(ty, "text")}')
+        for name, key in GROWING.items():
+            # Catching up fetches past the last key. Rows are only ever appended, in key
+            # order, so a BRIN index finds them as a B-tree would, at almost no cost to
+            # each insert (a 100,000-row upload: 0,2 s less than with the B-tree of
+            # earlier versions). The newest pages, not yet summarised, are always
+            # scanned: they hold exactly the rows a catch-up wants; autovacuum
+            # summarises each range once it is full.
+            if name in self.tables:
+                self._pg(f'drop index if exists "{name}_{key}_idx"')
+                self._pg(f'create index if not exists "{brin_index(name)}" on "{name}" using brin ("{key}") '
+                         'with (autosummarize = on)')
 
     def _ingest(self, table: str, rows: pa.Table) -> None:
         """Append rows to a PostgreSQL table (COPY underneath), inside the open transaction."""
@@ -246,8 +314,9 @@ class PgStore:
                             con.execute(f"insert into {name} ({cols}) select {cols} from _pg_rows")
                         finally:
                             con.unregister("_pg_rows")
-                for hook in AFTER_SYNC:
-                    hook(con)
+                if self.current:
+                    for hook in AFTER_SYNC:
+                        hook(con)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -262,8 +331,38 @@ class PgStore:
     # --- writing ------------------------------------------------------------------------------
     @contextlib.contextmanager
     def writing(self, timeout: float, busy: Callable[[], str]) -> Iterator[duckdb.DuckDBPyConnection]:
-        deadline = time.monotonic() + timeout
-        if not self.write_lock.acquire(timeout=timeout):
+        self._lock(time.monotonic() + timeout, busy)
+        try:
+            self.sync()
+            self._advance_sequences()
+            self._snapshot()
+            con = self.replica.cursor()
+            failed = None
+            try:
+                yield con
+            except BaseException as exc:   # what the replica committed before it still counts
+                failed = exc
+                raise
+            finally:
+                con.close()
+                try:
+                    self._push()
+                except BaseException as exc:
+                    self.version = None
+                    self.sync(force=True)   # the replica again equals PostgreSQL
+                    if failed is None:
+                        if isinstance(exc, StoreError):
+                            raise
+                        raise StoreError(f"Không ghi được vào cơ sở dữ liệu PostgreSQL {shown(self.url)} "
+                                         f"({str(exc).splitlines()[0][:200]}); không có gì bị thay đổi. "
+                                         "Hãy thử lại.") from exc
+        finally:
+            self._unlock()
+
+    def _lock(self, deadline: float, busy: Callable[[], str]) -> None:
+        """This process's write lock, then PostgreSQL's advisory lock (every process's writers),
+        or StoreError(busy()) at the deadline."""
+        if not self.write_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             raise StoreError(busy())
         try:
             pause = 0.002
@@ -272,34 +371,15 @@ class PgStore:
                     raise StoreError(busy())
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
-            try:
-                self.sync()
-                self._advance_sequences()
-                self._snapshot()
-                con = self.replica.cursor()
-                failed = None
-                try:
-                    yield con
-                except BaseException as exc:   # what the replica committed before it still counts
-                    failed = exc
-                    raise
-                finally:
-                    con.close()
-                    try:
-                        self._push()
-                    except BaseException as exc:
-                        self.version = None
-                        self.sync(force=True)   # the replica again equals PostgreSQL
-                        if failed is None:
-                            if isinstance(exc, StoreError):
-                                raise
-                            raise StoreError(f"Không ghi được vào cơ sở dữ liệu PostgreSQL {shown(self.url)} "
-                                             f"({str(exc).splitlines()[0][:200]}); không có gì bị thay đổi. "
-                                             "Hãy thử lại.") from exc
-            finally:
-                self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
-                with self.pg_lock:
-                    self.pg.commit()
+        except BaseException:
+            self.write_lock.release()
+            raise
+
+    def _unlock(self) -> None:
+        try:
+            self._pg("select pg_advisory_unlock($1)", (LOCK_KEY,))
+            with self.pg_lock:
+                self.pg.commit()
         finally:
             self.write_lock.release()
 
@@ -338,7 +418,7 @@ class PgStore:
         try:
             for name, t in self.tables.items():
                 cols = ", ".join(f'"{c}"' for c, _ in t["columns"])
-                if self.replace_all:   # the growing tables in key order, as the BRIN indexes want them
+                if self.replace_all or name in self.reshaped:   # growing tables in key order, as BRIN wants
                     order = f" order by {GROWING[name]}" if name in GROWING else ""
                     changes.append(("replace", name, con.execute(f"select {cols} from {name}{order}").to_arrow_table()))
                     continue
@@ -400,7 +480,7 @@ class PgStore:
                                      f'on conflict ({keys}) do ' + (f"update set {update}" if others else "nothing"))
                         self._pg("drop table _changes")
                 self._pg("update store_version set version = version + 1, generation = generation + $1 where id = 1",
-                         (1 if self.replace_all else 0,))
+                         (1 if self.replace_all or self.reshaped else 0,))
                 row = self._pg("select version, generation from store_version where id = 1", fetch=True)
                 new_version = int(row["version"][0].as_py())
                 for name in {name for _, name, _ in changes}:
@@ -412,6 +492,7 @@ class PgStore:
                 raise
             finally:
                 self.replace_all = False
+                self.reshaped = set()
             replaced = [name for kind, name, _ in changes if kind == "replace" and name in GROWING]
             if replaced:
                 self.summarize(replaced)

@@ -215,3 +215,60 @@ def test_a_write_that_changes_adds_and_deletes_rows_reaches_postgres_exactly(pg_
     assert any(r[0] == "moi" for r in written["account"]) and not any(r[0] == "tam-thoi" for r in written["account"])
     pg.forget(pg_url)
     assert _every_table(pg_url) == written
+
+
+def _pg_rows(url, sql: str) -> list:
+    import adbc_driver_postgresql.dbapi as pgdb
+    with pgdb.connect(url) as con, con.cursor() as cur:
+        cur.execute(sql)
+        return cur.fetchall()
+
+
+@pytest.mark.parametrize("left_at", [2, 3])
+def test_a_database_left_at_an_earlier_migration_is_upgraded_keeping_its_data(pg_url, tmp_path, monkeypatch, left_at):
+    """A deployment made by an earlier version (here: only migrations 001..left_at) meets this
+    version: the later migrations reach PostgreSQL (the columns 003 adds to upload, the dataset
+    table and its row from 004, schema_migration), and what was stored before is all there."""
+    from indicators.store import connection
+    every = connection._migrations()
+    monkeypatch.setattr(connection, "_migrations", lambda: every[:left_at])
+    monkeypatch.setattr(pg, "_migrations", lambda: every[:left_at])
+    monkeypatch.setattr(pg, "AFTER_SYNC", [])   # the earlier version had no overview caches
+    with gate.writing(pg_url) as con:   # an empty database, made by the earlier version
+        add_account(con, "canbo-lc", "officer", "12")
+        con.execute("insert into locality values ('12', 'Tỉnh Lai Châu', 'Lai Châu', 'tỉnh', 'province', null, "
+                    "'lai chau')")
+        con.execute("insert into indicator values ('bhyt_coverage', 'Tỷ lệ dân số tham gia BHYT', 'Health insurance "
+                    "coverage', '%', 'percent', 'higher', 0, 100, 1, 'Tài chính y tế')")
+        con.execute("insert into upload (file_name, sha256, user_name) values ('cu.xlsx', 'x', 'canbo-lc')")
+        con.execute("insert into observation select '12', 'bhyt_coverage', '2025', 2025.5, 93.5, null, null, null, "
+                    "max(upload_id) from upload")
+    pg.forget(pg_url)
+    monkeypatch.undo()
+
+    # This version, in two processes started together: one upgrades the database, the other
+    # waits for it and builds its replica at the new schema.
+    runs = [subprocess.Popen([sys.executable, "-m", "indicators", "--db", pg_url, "history", "--uploads",
+                              "--format", "json"], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(2)]
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        assert [u["file_name"] for u in json.loads(out)] == ["cu.xlsx"]
+    with gate.reading(pg_url) as con:
+        assert con.execute("select value from observation").fetchall() == [(93.5,)]
+        assert con.execute("select count(*) from account where user_name = 'canbo-lc'").fetchone()[0] == 1
+    assert sorted(v for (v,) in _pg_rows(pg_url, "select version from schema_migration")) == [v for v, _, _ in every]
+    assert _pg_rows(pg_url, "select is_synthetic from dataset") == [(False,)]
+    columns = {c for (c,) in _pg_rows(pg_url, "select column_name from information_schema.columns "
+                                               "where table_name = 'upload'")}
+    assert {"size_bytes", "n_warnings", "reverted_at"} <= columns
+    assert _pg_rows(pg_url, "select file_name from upload") == [("cu.xlsx",)]
+    pg.forget(pg_url)   # a new process needs no upgrade and sees the same
+    with gate.reading(pg_url) as con:
+        assert con.execute("select value from observation").fetchall() == [(93.5,)]
+        assert con.execute("select is_synthetic from dataset").fetchall() == [(False,)]
+    xlsx = tmp_path / "bhyt.xlsx"   # and the product works on it
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
+    imported = cli(pg_url, "import", str(xlsx), "--user", "canbo-lc")
+    assert imported.returncode == 0, imported.stderr
