@@ -1,12 +1,27 @@
 """Entry point: routes pages with st.navigation by role and draws the shared chrome, nothing else."""
 import streamlit as st
 
-from indicators.web import data, i18n, session, widgets
+from indicators.web import data, i18n, session, sign_in, widgets
+
+
+# Pages that need an account: (file, title, icon, url path, role).
+PROTECTED = {
+    "Báo cáo số liệu": [("pages/upload.py", "Nhập số liệu", ":material/upload_file:", "nhap-so-lieu", "officer")],
+    "Quản trị": [
+        ("pages/admin_accounts.py", "Tài khoản", ":material/group:", "tai-khoan", "admin"),
+        ("pages/admin_plans.py", "Kế hoạch và chỉ tiêu", ":material/flag:", "ke-hoach", "admin"),
+        ("pages/admin_audit.py", "Nhật ký", ":material/history:", "nhat-ky", "admin"),
+    ],
+}
+ROLE_NEEDED = {"officer": "cán bộ nhập liệu", "admin": "quản trị"}
 
 
 def pages_for(account) -> dict[str, list]:
     """The pages this visitor may open: dashboards for readers, upload for officers,
-    administration for admins. Each protected page checks the role again itself."""
+    administration for admins. Each protected page checks the role again itself. A page the
+    visitor may not open keeps its address, hidden from the menu: it asks a signed-out visitor
+    to sign in and then shows itself (a shared link, a reload), and tells a signed-in one which
+    role it needs, instead of Streamlit's "Page not found"."""
     dashboards = [
         # The home page lives at "/" (Streamlit ignores a default page's url_path).
         st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
@@ -18,21 +33,34 @@ def pages_for(account) -> dict[str, list]:
     sections: dict[str, list] = {}
     if account or session.public_read():
         sections["Theo dõi"] = dashboards
-    if account and account.has_role("officer"):
-        sections["Báo cáo số liệu"] = [
-            st.Page("pages/upload.py", title="Nhập số liệu", icon=":material/upload_file:", url_path="nhap-so-lieu"),
-        ]
-    if account and account.is_admin:
-        sections["Quản trị"] = [
-            st.Page("pages/admin_accounts.py", title="Tài khoản", icon=":material/group:", url_path="tai-khoan"),
-            st.Page("pages/admin_plans.py", title="Kế hoạch và chỉ tiêu", icon=":material/flag:",
-                    url_path="ke-hoach"),
-            st.Page("pages/admin_audit.py", title="Nhật ký", icon=":material/history:", url_path="nhat-ky"),
-        ]
+    stand_ins = []
+    for section, pages in PROTECTED.items():
+        for file, title, icon, url_path, role in pages:
+            if account and account.has_role(role):
+                sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, url_path=url_path))
+            else:
+                stand_ins.append(st.Page(_stand_in(title, url_path, role, account), title=title, icon=icon,
+                                         url_path=url_path, visibility="hidden"))
     sign_in_page = st.Page("pages/sign_in.py", title="Đăng nhập", icon=":material/login:", url_path="dang-nhap",
                            default=not sections)
     sections.setdefault("Người dùng", []).append(sign_in_page)
+    sections["Người dùng"].extend(stand_ins)
     return sections
+
+
+def _stand_in(title: str, url_path: str, role: str, account):
+    """The page drawn at a protected page's address for a visitor who may not open it."""
+    def page() -> None:
+        if account is None:
+            st.title("Đăng nhập")
+            sign_in.render(session.next_for(url_path),
+                           needed=f"Trang “{title}” cần đăng nhập bằng tài khoản {ROLE_NEEDED[role]}.")
+        else:
+            st.title("Không có quyền mở trang này")
+            st.error(f"Trang “{title}” cần quyền {ROLE_NEEDED[role]}; tài khoản "
+                     f"{widgets.safe(account.user_name)} ({account.role_label}) không có quyền này.")
+    page.__name__ = "stand_in_" + url_path.replace("-", "_")
+    return page
 
 
 def chrome(account) -> None:
@@ -43,8 +71,8 @@ def chrome(account) -> None:
         if account:
             st.caption(f"{widgets.safe(account.display_name)} · {account.role_label}")
             if st.button("Đăng xuất", icon=":material/logout:"):
-                session.sign_out(reason="Đã đăng xuất.")
-                st.rerun()
+                session.sign_out()
+                session.go("/phien/ket-thuc")   # the cookie, cleared by the server
         if data.is_synthetic():
             st.caption("Cơ sở dữ liệu TỔNG HỢP (synthetic): số liệu không có thật.")
         elif data.has_illustrative_data():
@@ -55,6 +83,9 @@ def main() -> None:
     st.set_page_config(page_title="Chỉ tiêu y tế 2030", page_icon="🏥", layout="wide")
     data.follow_writes()   # a write by another process (the command line, another app) since the last run
     account = session.current_account()
+    hand_off = session.take_hand_off()
+    if hand_off:   # signed in on the last run: the route that sets the cookie, then back to the page
+        session.go(hand_off)
     # A slide on screen: no sidebar, no menu (the presentation page hides the rest itself).
     presenting = bool(st.query_params.get("slide"))
     if not presenting:

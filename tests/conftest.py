@@ -79,3 +79,16 @@ def pg_url() -> str:
         cur.execute(f"drop database if exists {name} with (force)")
         cur.close()
         admin.close()
+
+
+def signed_in(at, user_name: str, *, idle_minutes: float = 0, db=None):
+    """A real session of `user_name` in the store (as the sign-in form makes one), remembered by
+    the AppTest tab `at`; `idle_minutes` ago was its last activity. Returns the session id."""
+    from datetime import datetime, timedelta
+
+    from indicators.auth import sessions
+    from indicators.store import gate
+    with gate.writing(db, bump=False) as con:
+        session_id, _ = sessions.start(con, user_name, now=datetime.now() - timedelta(minutes=idle_minutes))
+    at.session_state["session_id"] = session_id
+    return session_id

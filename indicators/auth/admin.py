@@ -11,6 +11,7 @@ import duckdb
 
 from indicators.auth.accounts import ROLE_LABELS, ROLES, Account, AccountError, get_account
 from indicators.auth.scope import require_role
+from indicators.auth import sessions
 from indicators.auth.signin import generate_password, hash_password
 from indicators.store.audit import audit
 
@@ -83,6 +84,8 @@ def update_account(con: duckdb.DuckDBPyConnection, actor: str, user_name: str, *
         {"r": new_role, "l": new_scope, "d": (display_name or current.display_name).strip(),
          "a": new_active, "u": user_name},
     )
+    if current.is_active and not new_active:
+        sessions.end_all(con, user_name, "account_disabled", actor)
     changes = []
     if new_role != current.role:
         changes.append(f"vai trò {current.role} → {new_role}")
@@ -98,8 +101,9 @@ def update_account(con: duckdb.DuckDBPyConnection, actor: str, user_name: str, *
 
 
 def set_password(con: duckdb.DuckDBPyConnection, actor: str, user_name: str,
-                 password: str | None = None) -> str:
-    """Reset a password (admin) or change one's own; return the new password."""
+                 password: str | None = None, *, keep_session: str | None = None) -> str:
+    """Reset a password (admin) or change one's own; return the new password. Every session of
+    the account ends, but `keep_session` (the one changing its own password)."""
     if actor != user_name:
         require_role(con, actor, "admin", "đặt lại mật khẩu")
     if get_account(con, user_name) is None:
@@ -110,7 +114,17 @@ def set_password(con: duckdb.DuckDBPyConnection, actor: str, user_name: str,
         {"h": hash_password(password), "u": user_name},
     )
     audit(con, actor, "account_change", f"đặt mật khẩu mới cho {user_name}")
+    sessions.end_all(con, user_name, "password_changed", actor, keep=keep_session)
     return password
+
+
+def end_sessions(con: duckdb.DuckDBPyConnection, actor: str, user_name: str) -> int:
+    """An admin signs an account out everywhere: every open session ends (audited); returns how
+    many. The account itself stays as it was."""
+    require_role(con, actor, "admin", "kết thúc phiên đăng nhập")
+    if get_account(con, user_name) is None:
+        raise AccountError(f"Không có tài khoản “{user_name}”.")
+    return sessions.end_all(con, user_name, "ended_by_admin", actor)
 
 
 def ensure_bootstrap_admin(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -88,7 +88,7 @@ def data_version(path: str | os.PathLike | None = None) -> str:
     costs a small file read, not an open of the database."""
     where = target(path)
     if isinstance(where, str):
-        return str(pg.store(where).pg_version())
+        return pg.store(where).data_version()
     try:
         return version_path(where).read_text(encoding="ascii").strip() or "0"
     except FileNotFoundError:

@@ -38,6 +38,9 @@ from indicators.store.connection import StoreError, _migrations, migrate
 DERIVED = ("current_observation", "current_series", "current_observation_upload")
 # Tables that only grow, fetched past the largest key the replica holds.
 GROWING = {"observation": "upload_id", "audit_event": "event_id"}
+# Tables no cached page shows (the audit log and the admin pages read them uncached): their
+# writes leave the data version alone, so a sign-in does not make every process recompute.
+VOLATILE = ("audit_event", "web_session", "server_secret")
 LOCK_KEY = 0x1D_2030   # pg_advisory_lock key of the writers
 AFTER_SYNC: list[Callable[[duckdb.DuckDBPyConnection], None]] = []   # progress.scorecard registers its refresh
 
@@ -271,6 +274,13 @@ class PgStore:
             self._pg("select brin_summarize_new_values($1::regclass) as n", (brin_index(name),), fetch=True)
         with self.pg_lock:
             self.pg.commit()
+
+    def data_version(self) -> str:
+        """What cached reads are keyed on: changes with every write of a table a page shows
+        (and with a restore), not with sessions or audit events. Catches the replica up."""
+        self.sync()
+        shown = [v for name, v in self.table_versions.items() if name not in VOLATILE]
+        return f"{self.generation}.{max(shown, default=0)}"
 
     def pg_version(self) -> int:
         return self._versions()[0]

@@ -49,9 +49,10 @@ def reading() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
     return gate.reading(ensure_database(db_key()))
 
 
-def writing() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """The database for one write, alone (waits, bounded, for a write of another process)."""
-    return gate.writing(ensure_database(db_key()))
+def writing(*, bump: bool = True) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The database for one write, alone (waits, bounded, for a write of another process).
+    `bump=False` for writes no cached page shows (sessions)."""
+    return gate.writing(ensure_database(db_key()), bump=bump)
 
 
 def data_version() -> str:

@@ -7,14 +7,30 @@ a start who opens a shared link such as /chi-tieu?indicator=bhyt_coverage got an
 not found" dialog over the right page (the v1 pages are named after the files, not the URLs).
 Setting the flag that st.navigation itself sets on that first run, before the server starts,
 removes the dialog; the layout keeps its `pages/` folder.
+
+It also passes `--server.maxUploadSize`, the app's own upload limit (excel.safety.MAX_FILE_BYTES,
+in MB): Streamlit's upload endpoint then refuses a bigger body itself (HTTP 413) before any page
+sees it, instead of holding up to its default 200 MB in memory for any visitor (signed in or not).
+.streamlit/config.toml says the same for a plain `streamlit run app.py`; an option given on the
+command line after ours wins.
 """
 from __future__ import annotations
 
 import sys
 
+from indicators.excel.safety import MAX_FILE_BYTES
 from indicators.paths import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
+# What `streamlit run` is given: st.App running APP, plus the routes that set and clear the
+# sign-in cookie (indicators/web/asgi.py).
+SERVER = PROJECT_ROOT / "indicators" / "web" / "asgi.py"
+MAX_UPLOAD_MB = MAX_FILE_BYTES // (1024 * 1024)   # Streamlit's server.maxUploadSize is in MB
+
+
+def server_options() -> list[str]:
+    """The options every start of the app gets, before the caller's own."""
+    return ["--server.maxUploadSize", str(MAX_UPLOAD_MB)]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,7 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     PagesManager.uses_pages_directory = False
-    cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+    cli.main(["run", str(SERVER), *server_options(), *(sys.argv[1:] if argv is None else argv)],
+             prog_name="streamlit")
 
 
 if __name__ == "__main__":

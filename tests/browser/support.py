@@ -251,3 +251,21 @@ def reload_page(page: Page) -> None:
     """Reload (a new document, a new session) and wait for its first script run to finish."""
     page.reload()
     wait_for_app(page, after=0, what=f"reloading {page.url}")
+
+
+def sign_in(page: Page, base: str, user_name: str, password: str, *, at: str = "/dang-nhap") -> None:
+    """Sign in through the form at `at` (the sign-in page, or any page that asks for it) and wait
+    for what follows a sign-in: the page goes through the route that sets the session cookie
+    and loads again (a new document) on the page asked for. Fails on a refusal."""
+    open_page(page, f"{base}{at}")
+    page.get_by_label("Tên đăng nhập").fill(user_name)
+    page.get_by_label("Mật khẩu").fill(password)
+    page.evaluate("() => { window.__beforeSignIn = true; }")
+    page.get_by_role("button", name="Đăng nhập").click()
+    try:   # the new document has no marker
+        page.wait_for_function("() => !window.__beforeSignIn", timeout=TIMEOUT_MS)
+    except PlaywrightError:
+        alerts = page.get_by_test_id("stAlert").all_inner_texts()
+        pytest.fail(f"signing in as {user_name} at {at} did not load the next page; the page says: {alerts}",
+                    pytrace=False)
+    wait_for_app(page, after=0, what=f"signing in as {user_name}")

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from indicators.auth.admin import create_account, set_password
 from indicators.store.connection import connect
 from indicators.text.fold import fold
+from tests.browser import support
 from tests.browser.support import TIMEOUT_MS, app_rerun, open_page
 
 pytestmark = pytest.mark.browser
@@ -32,11 +33,7 @@ def app_db(seeded_db_template, tmp_path_factory):
 
 
 def sign_in(page, base: str) -> None:
-    open_page(page, f"{base}/dang-nhap")
-    page.get_by_label("Tên đăng nhập").fill("canbo_hd")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    with app_rerun(page, "signing in"):   # that run ends in st.rerun(): waits for the next one too
-        page.get_by_role("button", name="Đăng nhập").click()
+    support.sign_in(page, base, "canbo_hd", PASSWORD)
     expect(page.get_by_test_id("stSidebar").get_by_text("Cán bộ Hưng Đạo")).to_be_visible()
 
 

@@ -1,7 +1,6 @@
 """What each visitor can open: navigation by role, the pages' own checks, sign-in, time-out, escaping."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from indicators.auth.admin import create_account, set_password
 from indicators.store import gate
-from tests.conftest import ROOT
+from indicators.auth import sessions
+from tests.conftest import ROOT, signed_in
 
 PASSWORD = "mat-khau-thu-nghiem"
 DASHBOARDS = {"overview.py", "locality.py", "indicator.py", "present.py"}
@@ -30,8 +30,7 @@ def accounts(seeded_db):
 def app(user: str | None = None, page: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     if user:
-        at.session_state["user_name"] = user
-        at.session_state["last_seen"] = time.time()
+        signed_in(at, user)
     at.run()
     if page:
         at.switch_page(str(ROOT / "pages" / page)).run()
@@ -62,8 +61,7 @@ def test_viewer_cannot_open_protected_pages_even_by_url(accounts, page):
         at.switch_page(str(ROOT / "pages" / page))
     # The page itself refuses too, when run directly as if its URL were typed.
     direct = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
-    direct.session_state["user_name"] = "lanhdao"
-    direct.session_state["last_seen"] = time.time()
+    signed_in(direct, "lanhdao")
     direct.run()
     assert any("không có quyền" in e.value for e in direct.error)
     assert not direct.dataframe and not direct.get("file_uploader")
@@ -72,7 +70,7 @@ def test_viewer_cannot_open_protected_pages_even_by_url(accounts, page):
 @pytest.mark.parametrize("page", sorted(ADMIN))
 def test_officer_cannot_open_administration(accounts, page):
     direct = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
-    direct.session_state["user_name"] = "canbo_hd"
+    signed_in(direct, "canbo_hd")
     direct.run()
     assert any("không có quyền" in e.value for e in direct.error)
 
@@ -91,7 +89,8 @@ def test_sign_in_through_the_page(accounts):
     at.text_input(key="sign_in_password").input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
-    assert at.session_state["user_name"] == "quantri"
+    with gate.reading(accounts) as con:   # a session in the store, not only in this tab
+        assert sessions.by_id(con, at.session_state["session_id"]).user_name == "quantri"
     assert pages_of(at) >= ADMIN
 
 
@@ -101,7 +100,7 @@ def test_wrong_password_is_refused_and_logged(accounts):
     at.text_input(key="sign_in_password").input("sai-mat-khau-roi")
     at.button[0].click().run()
     assert any("không đúng" in e.value for e in at.error)
-    assert "user_name" not in at.session_state
+    assert "session_id" not in at.session_state
     with gate.reading(accounts) as con:
         n = con.execute("select count(*) from audit_event where user_name = 'lanhdao' "
                         "and action = 'sign_in_failed'").fetchone()[0]
@@ -111,11 +110,12 @@ def test_wrong_password_is_refused_and_logged(accounts):
 def test_idle_session_times_out(accounts, monkeypatch):
     monkeypatch.setenv("INDICATORS_SESSION_MINUTES", "30")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user_name"] = "quantri"
-    at.session_state["last_seen"] = time.time() - 31 * 60
+    session_id = signed_in(at, "quantri", idle_minutes=31)
     at.run()
-    assert "user_name" not in at.session_state
+    assert "session_id" not in at.session_state
     assert pages_of(at) == DASHBOARDS | {"sign_in.py"}
+    with gate.reading(accounts) as con:   # ended in the store: no other tab or process can use it
+        assert sessions.by_id(con, session_id).ended_reason == "idle"
 
 
 def test_typed_text_is_shown_escaped(accounts):

@@ -1,14 +1,13 @@
 """AppTest of the upload page ("Nhập số liệu"): what an officer sees from file to committed values."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from indicators.auth.signin import hash_password
 from indicators.store import gate
-from tests.conftest import ROOT
+from tests.conftest import ROOT, signed_in
 from tests.store.test_import import workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,8 +30,7 @@ def add_accounts(con):
 
 def open_page(user: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
-    at.session_state["user_name"] = user
-    at.session_state["last_seen"] = time.time()
+    signed_in(at, user)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -143,8 +141,7 @@ def test_the_same_file_twice_says_so(officer):
 
 def test_a_viewer_cannot_use_the_page(officer):
     at = AppTest.from_file(str(ROOT / "pages" / "upload.py"), default_timeout=60)
-    at.session_state["user_name"] = "xem_lc"
-    at.session_state["last_seen"] = time.time()
+    signed_in(at, "xem_lc")
     at.run()
     assert not at.file_uploader and at.error
 
