@@ -68,6 +68,8 @@ def chrome(account) -> None:
         st.markdown(f"### {widgets.t('app_title')}")
         st.selectbox(i18n.t("language", widgets.lang()), list(i18n.LANGUAGES), key="lang",
                      format_func=i18n.LANGUAGES.get)
+        if not account and st.session_state.get("sign_out_reason"):
+            st.info(st.session_state["sign_out_reason"])   # why this tab was signed out (another tab, an admin…)
         if account:
             st.caption(f"{widgets.safe(account.display_name)} · {account.role_label}")
             if st.button("Đăng xuất", icon=":material/logout:"):
