@@ -12,6 +12,12 @@
 - `revert(con, upload_id, user_name)` (admin) marks an upload reverted, so the previous
   values are current again.
 
+An approved reporting period is locked (auth.approval): the preview refuses its rows one by one
+('locked_period', saying who approved it and when, and whom to ask), like rows outside the
+scope, so the file is not committed until they are removed or the period is returned; the
+commit checks the locks again on the rows it is about to write (a period approved since the
+preview), and a revert of an upload holding values of a locked period is refused.
+
 Writes are serialised by a module-level lock (one process, many Streamlit threads) and, across
 processes, by store.gate (the app and the command line take turns on the file); each operation
 uses its own cursor. The overview's caches of current values are brought up to date inside the
@@ -33,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indicators.auth import scope
+from indicators.auth import approval, scope
 from indicators.excel import workbook
 from indicators.excel.cells import normalise_code
 from indicators.text import fmt
@@ -43,6 +49,7 @@ from indicators.store import gate
 from indicators.store.audit import audit
 from indicators.store.sql import query
 from indicators.excel.validate import Catalogue, Problem, Validation, validate
+from indicators.auth.accounts import PermissionDenied
 
 ACTION = "nhập số liệu"
 _WRITE_LOCK = threading.Lock()
@@ -52,6 +59,7 @@ _WRITE_LOCK = threading.Lock()
 # reason (a locked, approved reporting period…) is one entry here: code -> what the audit says.
 REFUSAL_REASONS = {
     "out_of_scope": "ngoài phạm vi địa phương được giao",
+    "locked_period": "kỳ báo cáo đã được duyệt (đã khóa)",
 }
 REFUSED_ACTION = "upload_refused"
 
@@ -334,7 +342,8 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     codes = named | {c.zfill(5) for c in named if c.isdigit()}   # "4" under a Mã xã header is 00004
     writable = scope.writable(cur, account, codes & catalogue.localities.keys())
     history = _history(cur, codes)
-    checked = validate(read, catalogue, writable, history, today or date.today())
+    locked = {key: lock.message for key, lock in approval.locked_periods(cur, writable).items()}
+    checked = validate(read, catalogue, writable, history, today or date.today(), locked)
     sha = sha256_of(data)
     refused = refusals(checked)
     if refused:   # audited at once: the attempt has happened whatever follows
@@ -399,6 +408,7 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
             # transaction's cursor, so the refusal's audit row survives the rollback.
             localities = sorted(set(diff["locality_code"].to_pylist()))
             scope.require_write(con, user_name, localities, ACTION)
+            _refuse_locked(con, cur, pv, diff, user_name)
             counts = _counts(diff)
             n_new, n_changed, n_unchanged = (counts.get(k, 0) for k in ("new", "changed", "unchanged"))
             if n_new + n_changed == 0:
@@ -438,10 +448,39 @@ def commit(con: duckdb.DuckDBPyConnection, pv: Preview, user_name: str, *,
     return CommitResult(upload_id, n_new, n_changed, n_unchanged, message, False, localities)
 
 
+def _refuse_locked(con: duckdb.DuckDBPyConnection, cur: duckdb.DuckDBPyConnection, pv: Preview, diff: pa.Table,
+                   user_name: str) -> None:
+    """Inside the commit's transaction (`cur`): ImportRefused if a row about to be written belongs
+    to a period approved since the preview, after rolling back and auditing the attempt as one
+    `upload_refused` event through `con` (so it survives the rollback)."""
+    keys = set(zip(diff["locality_code"].to_pylist(), diff["period"].to_pylist()))
+    locks = approval.locked_periods(cur, {code for code, _ in keys})
+    hit = [locks[k] for k in sorted(keys) if k in locks]
+    if not hit:
+        return
+    n_rows = sum(1 for k in zip(diff["locality_code"].to_pylist(), diff["period"].to_pylist()) if k in locks)
+    refused = [Refusal("locked_period", n_rows, sorted({lock.locality_code for lock in hit}))]
+    cur.execute("rollback")
+    audit(con, user_name, REFUSED_ACTION, refusal_detail(pv.file_name, pv.sha256, pv.n_rows, refused, n_rows),
+          locality_code=refused[0].localities[0])
+    shown = " ".join(lock.message for lock in hit[:5]) + (" …" if len(hit) > 5 else "")
+    raise ImportRefused(f"Chưa nhập tệp “{pv.file_name}”: {fmt.number(n_rows, 0)} dòng thuộc kỳ báo cáo vừa được "
+                        f"duyệt sau khi xem trước. {shown}")
+
+
 def revert(con: duckdb.DuckDBPyConnection, upload_id: int, user_name: str) -> str:
-    """Admin only: mark the upload reverted (audited 'revert'); its previous values are current again."""
+    """Admin only: mark the upload reverted (audited 'revert'); its previous values are current again.
+    Refused (PermissionDenied, audited 'denied') when the upload holds values of an approved period:
+    reverting would change a locked figure."""
     with _WRITE_LOCK:
         scope.require_role(con, user_name, "admin", "hoàn tác lần nhập số liệu")
+        locks = approval.locks_of_upload(con, upload_id)
+        if locks:
+            shown = " ".join(lock.message for lock in locks[:5]) + (" …" if len(locks) > 5 else "")
+            audit(con, user_name, "denied", f"hoàn tác lần nhập số {upload_id}: có số liệu của "
+                  f"{fmt.number(len(locks), 0)} kỳ báo cáo đã duyệt (đã khóa)", locality_code=locks[0].locality_code)
+            raise PermissionDenied(f"Không hoàn tác được lần nhập số {upload_id}: lần nhập này có số liệu của kỳ "
+                                   f"đã duyệt. {shown}")
         cur = con.cursor()
         cur.execute("begin transaction")
         try:

@@ -9,9 +9,9 @@ problem rows are handled one by one.
 validate() is the procedure, one named step per rule, each a function of plain arrays whose
 docstring says what it rejects (an error) and what it only warns of: check_sheets,
 check_key_cells, fill_locality_codes, check_locality_codes, check_province_codes,
-check_indicator_codes, check_periods, read_numbers, check_notes, check_duplicate_keys,
-rows_without_errors, flag_outliers. Every step sees every row, so all problems are listed at
-once; a row's problems are listed together, errors first.
+check_indicator_codes, check_periods, check_locked_periods, read_numbers, check_notes,
+check_duplicate_keys, rows_without_errors, flag_outliers. Every step sees every row, so all
+problems are listed at once; a row's problems are listed together, errors first.
 
 Errors block the import. Warnings must be confirmed by the uploader:
 - 'outlier' — a value far from that locality × indicator's own history. Rule (Iglewicz &
@@ -246,11 +246,13 @@ UNREADABLE = ("bad_number", "formula_without_value", "error_cell")
 
 
 def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], history: pd.DataFrame,
-             today: date) -> Validation:
+             today: date, locked: dict[tuple[str, str], str] | None = None) -> Validation:
     """Check every row; see the module docstring for the rules and the warning policy.
 
     `history` has one row per locality_code × indicator_code with n_values, median_value,
-    mad_value (from the store's current values); it may be empty or hold more keys.
+    mad_value (from the store's current values); it may be empty or hold more keys. `locked`
+    maps each approved (locked) locality_code × period to the sentence that says so
+    (auth.approval.Lock.message); its rows are refused (check_locked_periods).
     """
     problems = check_sheets(data.notes)
     df = data.rows.reset_index(drop=True)
@@ -271,6 +273,7 @@ def validate(data: WorkbookRows, catalogue: Catalogue, writable: set[str], histo
     rules = check_indicator_codes(text["indicator_code"], catalogue.indicators, blank["indicator_code"], col)
     codes = rules["code"]
     periods = check_periods(text["period"], today, blank["period"], col)
+    check_locked_periods(locs, periods, allowed, locked or {}, col)
     value, num, den = read_numbers(text, cells, rules, col)
     check_notes(text["note"], col)
     check_duplicate_keys(locs, codes, periods, col)
@@ -422,6 +425,21 @@ def check_periods(period: pa.Array, today: date, skip: set[int], col: _Collector
             col.add(i, "period", "future_period", f"kỳ {fmt.period(p)} còn ở tương lai (hôm nay là "
                     f"{today.strftime('%d/%m/%Y')}); chỉ nhập số liệu của kỳ đã qua hoặc đang diễn ra.")
     return periods
+
+
+def check_locked_periods(locs: np.ndarray, periods: np.ndarray, allowed: np.ndarray,
+                         locked: dict[tuple[str, str], str], col: _Collector) -> None:
+    """Error 'locked_period', on the period, for a row of an approved (locked) locality × period:
+    the sentence of `locked` names the period, the locality, who approved it, when, and whom to
+    ask. Only rows the uploader may write are looked at: a row outside the scope is refused for
+    that alone, and says nothing about another locality's approvals."""
+    if not locked:
+        return
+    wanted = {loc for loc, _ in locked}
+    for i in np.flatnonzero(allowed & np.isin(locs, list(wanted))):
+        message = locked.get((locs[i], periods[i]))
+        if message is not None:
+            col.add(i, "period", "locked_period", message)
 
 
 def read_numbers(text: dict[str, pa.Array], cells: dict[str, np.ndarray], rules: dict[str, np.ndarray],

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from openpyxl import Workbook
@@ -16,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from indicators.excel import importer
 from indicators.store.connection import connect
-from tests.conftest import ROOT
+from tests.conftest import ROOT, signed_in
 from tests.store.test_import import add_account, count, run_cli, snapshot, workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,8 +162,7 @@ def test_a_new_refusal_reason_is_one_entry_in_the_table(con, monkeypatch):
 # --- the page ------------------------------------------------------------------------------------
 def open_page(page: str, user: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
-    at.session_state["user_name"] = user
-    at.session_state["last_seen"] = time.time()
+    signed_in(at, user)
     at.run()
     assert not at.exception, at.exception
     return at
