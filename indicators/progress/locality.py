@@ -128,12 +128,13 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
 
 
 def locality_progress(con: duckdb.DuckDBPyConnection, locality_code: str,
-                      target_year: int = DEFAULT_TARGET_YEAR) -> LocalityProgress:
-    """Status of every target of the locality toward `target_year` (see queries/progress/locality.sql)."""
+                      target_year: int = DEFAULT_TARGET_YEAR, *, approved_only: bool = False) -> LocalityProgress:
+    """Status of every target of the locality toward `target_year` (see queries/progress/locality.sql);
+    `approved_only`: judged on the approved periods' figures only."""
     params = {"locality": locality_code}
     cur = con.cursor()
     targets = cur.execute(query("locality_targets"), {**params, "year": target_year}).df()
-    observations = cur.execute(query("current_observations"), params).df()
+    observations = cur.execute(query("current_observations"), {**params, "approved_only": approved_only}).df()
     milestones = cur.execute(query("locality_milestones"), params).df()
     rows = []
     for t in targets.to_dict("records"):

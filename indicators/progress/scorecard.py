@@ -115,22 +115,41 @@ def _refresh_series(con: duckdb.DuckDBPyConnection, upload_ids: list[int] | None
     con.execute(query("series_insert"), {"upload_ids": upload_ids, "milestones": list(MILESTONE_YEARS)})
 
 
-def _reader(con: duckdb.DuckDBPyConnection, *, check_horizons: bool = False
-            ) -> duckdb.DuckDBPyConnection:
+def _reader(con: duckdb.DuckDBPyConnection, *, check_horizons: bool = False,
+            approved_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A cursor whose current_observation / current_series reflect every upload (and, with
     check_horizons, every target year; `scorecard` checks those on its result, as only a
     target year outside the four milestones can be missing). When the stored caches are
     stale, the cursor gets temporary tables of the same names (they shadow the stored ones on
     that cursor only), copied and refreshed: a read never writes the database, so it also
-    works on a read-only connection."""
+    works on a read-only connection.
+
+    approved_only: the current values only of the locality × periods an approver has approved
+    (period_approval, migration 007): current_observation filtered and current_series
+    recomputed from it, in temporary tables of the same names on this cursor."""
     cur = con.cursor()
-    if cur.execute(query("cache_state")).fetchone()[0] == 0 and not (
-            check_horizons and missing_horizons(cur)):
+    fresh = cur.execute(query("cache_state")).fetchone()[0] == 0 and not (check_horizons and missing_horizons(cur))
+    if fresh and not approved_only:
         return cur
     database = cur.execute("select current_database()").fetchone()[0].replace('"', '""')
-    for table in CACHE_TABLES:   # our own table names, never user input
-        cur.execute(f'create temp table {table} as select * from "{database}".main.{table}')
-    refresh_current_observations(cur)
+    if not fresh:
+        for table in CACHE_TABLES:   # our own table names, never user input
+            cur.execute(f'create temp table {table} as select * from "{database}".main.{table}')
+        refresh_current_observations(cur)
+    if approved_only:
+        source = "temp.main" if not fresh else f'"{database}".main'
+        cur.execute(f"create or replace temp table _approved_observation as select o.* from "
+                    f"{source}.current_observation as o semi join period_approval as a on "
+                    "a.locality_code = o.locality_code and a.period = o.period and a.state = 'approved'")
+        if fresh:
+            for table in ("current_observation", "current_series"):
+                cur.execute(f'create temp table {table} as select * from "{database}".main.{table} limit 0')
+        else:
+            cur.execute("delete from temp.main.current_observation")
+            cur.execute("delete from temp.main.current_series")
+        cur.execute("insert into temp.main.current_observation select * from _approved_observation")
+        cur.execute("drop table _approved_observation")
+        _refresh_series(cur, None)
     return cur
 
 
@@ -154,7 +173,8 @@ def _scorecard_sql(columns: tuple[str, ...] | None) -> str:
 
 def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
               year: int = DEFAULT_TARGET_YEAR, *, indicator: str | None = None,
-              cells_only: bool = True, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+              cells_only: bool = True, columns: tuple[str, ...] | None = None,
+              approved_only: bool = False) -> pd.DataFrame:
     """One row per locality × indicator in scope (cells_only) or per target (all plans),
     judged toward `year`. Columns: the `status` JSON fields (locality_code, indicator_code,
     baseline_value, baseline_year, target_value, target_comparator, target_year,
@@ -164,13 +184,14 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     direction-aware: a falling mortality rate is 'improving'), ratio, progress_share,
     required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
     Names, levels, provinces, units: see `labels`. Rows in no particular order.
-    `columns` (e.g. OVERVIEW_COLUMNS) keeps only those, plus what choosing cells needs."""
+    `columns` (e.g. OVERVIEW_COLUMNS) keeps only those, plus what choosing cells needs.
+    `approved_only`: judged on approved figures only (see _reader)."""
     params = _params(scope_kind, province, year=int(year), indicator=indicator)
     sql = _scorecard_sql(columns)
-    targets = _frame(_reader(con), sql, params)
+    targets = _frame(_reader(con, approved_only=approved_only), sql, params)
     if not targets["target_year"].isin(MILESTONE_YEARS).all():
         # current_series always holds the four milestones; another year may be newer than it
-        targets = _frame(_reader(con, check_horizons=True), sql, params)
+        targets = _frame(_reader(con, check_horizons=True, approved_only=approved_only), sql, params)
     return choose_cells(targets, cells_only=cells_only)
 
 

@@ -113,3 +113,15 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied (0 for an empty database)."""
     row = con.execute("select coalesce(max(version), 0) from schema_migration").fetchone()
     return int(row[0])
+
+
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+
+
+def lock_timeout() -> float:
+    """Seconds a read or a write waits for its turn ($INDICATORS_LOCK_TIMEOUT, default 60), on a
+    DuckDB file (store.gate) and on PostgreSQL (store.pg)."""
+    try:
+        return max(0.1, float(os.environ.get("INDICATORS_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S)))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT_S

@@ -36,18 +36,9 @@ from pathlib import Path
 import duckdb
 
 from indicators.store import pg
-from indicators.store.connection import ON_CONFLICT, StoreError, connect, database_path
+from indicators.store.connection import ON_CONFLICT, StoreError, connect, database_path, lock_timeout
 
 _LOG = logging.getLogger(__name__)
-DEFAULT_TIMEOUT_S = 60.0
-
-
-def lock_timeout() -> float:
-    """Seconds a read or a write waits for its turn ($INDICATORS_LOCK_TIMEOUT, default 60)."""
-    try:
-        return max(0.1, float(os.environ.get("INDICATORS_LOCK_TIMEOUT", DEFAULT_TIMEOUT_S)))
-    except ValueError:
-        return DEFAULT_TIMEOUT_S
 
 
 def _side(db: Path, suffix: str) -> Path:

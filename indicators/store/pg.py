@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 import duckdb
 import pyarrow as pa
 
-from indicators.store.connection import StoreError, _migrations, migrate
+from indicators.store.connection import StoreError, _migrations, lock_timeout, migrate
 
 # Tables computed from the others in each process, never stored in PostgreSQL.
 DERIVED = ("current_observation", "current_series", "current_observation_upload")
@@ -116,7 +116,6 @@ class PgStore:
         """Apply the migrations PostgreSQL has not had, once, as one write: the replica runs them
         and the push sends their new tables and columns, and every table they changed, whole.
         A process that finds them applied meanwhile (by another process) rebuilds its replica."""
-        from indicators.store.gate import lock_timeout   # gate imports this module
         self._lock(time.monotonic() + lock_timeout(), lambda: (
             f"Cơ sở dữ liệu PostgreSQL {shown(self.url)} đang bận (một tiến trình khác đang ghi); "
             "chưa nâng cấp được cấu trúc dữ liệu. Hãy thử lại sau ít phút."))

@@ -58,7 +58,8 @@ order by plan_code, indicator_code, target_year
 
 -- name: current_observations
 -- The current reported value of each indicator × period for $locality: the one from the
--- latest committed upload (earlier uploads stay as history), with whether it is illustrative.
+-- latest committed upload (earlier uploads stay as history), with whether it is illustrative;
+-- with $approved_only, of the approved periods only.
 with committed as (
     select upload_id, is_illustrative from upload where state = 'committed'
 ),
@@ -68,6 +69,10 @@ observations as (
     from observation as o
     inner join committed as c on c.upload_id = o.upload_id
     where o.locality_code = $locality
+        -- $approved_only: only the periods an approver has approved (period_approval)
+        and (not $approved_only or exists (
+            select 1 from period_approval as a
+            where a.locality_code = o.locality_code and a.period = o.period and a.state = 'approved'))
 ),
 
 ranked as (
