@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# Where `make run` listens: this machine only. To serve a network, keep it and put a reverse proxy
+# in front (README, "Phục vụ trong mạng nội bộ"); `make run ADDRESS=0.0.0.0` exposes the app itself.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test db clean-db bench
 
@@ -23,7 +26,7 @@ db: $(VENV)/.stamp-runtime
 
 # indicators.web.serve is `streamlit run app.py` without the first-visit "Page not found" (see it).
 run: db
-	$(PY) -m indicators.web.serve --server.port $(PORT) --server.headless true \
+	$(PY) -m indicators.web.serve --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 # pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.

@@ -14,7 +14,7 @@ st.dataframe(
     hide_index=True, width="stretch",
     column_config={"user_name": "Tên đăng nhập", "display_name": "Tên hiển thị", "role": "Vai trò",
                    "locality_code": "Mã phạm vi", "locality_name": "Phạm vi", "is_active": "Hoạt động",
-                   "created_at": "Tạo lúc", "failed_attempts": "Lần sai", "locked_until": "Khóa đến"},
+                   "created_at": "Tạo lúc", "failed_attempts": "Lần sai liên tiếp"},
 )
 
 
@@ -47,7 +47,7 @@ with edit_tab:
             active = c3.checkbox("Đang hoạt động", value=bool(row["is_active"]))
             if st.form_submit_button("Lưu thay đổi", type="primary"):
                 run(lambda: actions.update_account(admin, who, role=role, scope=scope, is_active=active),
-                    f"Đã lưu tài khoản {who}.")
+                    f"Đã lưu tài khoản {widgets.safe(who)}.")
 
 with password_tab, st.form("reset_password"):
     who = st.selectbox("Tài khoản", names, key="reset_who")

@@ -10,6 +10,7 @@ st.title("Nhật ký")
 
 ACTIONS = {
     None: "Tất cả", "sign_in": "Đăng nhập", "sign_in_failed": "Đăng nhập sai", "sign_in_locked": "Đăng nhập khi bị khóa",
+    "sign_in_throttled": "Đăng nhập khi phải đợi",
     "denied": "Bị từ chối", "upload": "Nhập số liệu", "upload_refused": "Nhập số liệu bị từ chối",
     "revert": "Hủy lần nhập", "target_change": "Sửa kế hoạch/chỉ tiêu", "account_change": "Sửa tài khoản",
 }

@@ -19,11 +19,11 @@ unit, decimals, kind = ind["unit"], int(ind["decimals"]), ind["value_kind"]
 
 df = data.indicator_across(indicator, scope, province, year)
 if df.empty:
-    st.info(f"Chưa có địa phương nào trong phạm vi này có chỉ tiêu “{ind['name_vi']}” trong kế hoạch.")
+    st.info(f"Chưa có địa phương nào trong phạm vi này có chỉ tiêu “{widgets.safe(ind['name_vi'])}” trong kế hoạch.")
     st.stop()
 widgets.data_notices(bool(df["is_latest_illustrative"].any()))
 names = localities.set_index("locality_code")["locality_name"].to_dict()
-st.caption(f"{ind['name_vi']} ({unit}) – {'càng cao càng tốt' if ind['direction'] == 'higher' else 'càng thấp càng tốt'}; "
+st.caption(f"{widgets.safe(ind['name_vi'])} ({widgets.safe(unit)}) – {'càng cao càng tốt' if ind['direction'] == 'higher' else 'càng thấp càng tốt'}; "
            f"{len(df)} địa phương có chỉ tiêu, {int(df['latest_value'].notna().sum())} đã báo cáo. "
            "Mỗi tỉnh/xã so với mục tiêu của chính kế hoạch mình.")
 

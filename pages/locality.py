@@ -1,4 +1,7 @@
-"""Địa phương: every target of one province or commune, its status and progress chart."""
+"""Địa phương: every target of one province or commune, its status and progress chart.
+
+Stored text (names, plan titles, clauses, target text, notes) and the search box's text reach
+Markdown (titles, captions, help, popover labels) only through widgets.safe()."""
 from __future__ import annotations
 
 import streamlit as st
@@ -11,6 +14,7 @@ CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "la
 
 provinces = data.provinces()
 params = st.query_params
+safe = widgets.safe
 
 
 def _province_label(code: str) -> str:
@@ -52,7 +56,7 @@ locality = c2.selectbox(
     key=f"commune_of_{province}_{fold(query_text)}",
 )
 if query_text and len(options) == 1:
-    c2.caption(widgets.t("no_match", q=query_text, province=_province_label(province)))
+    c2.caption(widgets.t("no_match", q=safe(query_text), province=safe(_province_label(province))))
 
 years = data.milestone_years(locality) or [statuses.DEFAULT_TARGET_YEAR]
 year = widgets.year_picker(c3, params, key=f"year_{locality}", years=years, label=widgets.t("target_year"))
@@ -62,12 +66,12 @@ params.update({"locality": locality, "year": str(year)})
 lp = data.progress_of(locality, year)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
-st.subheader(f"{name} ({locality}){parent}")
+st.subheader(safe(f"{name} ({locality}){parent}"))
 
 if not lp.rows:
-    st.info(widgets.t("no_targets", name=name))
+    st.info(widgets.t("no_targets", name=safe(name)))
     known = data.localities_with_targets()
-    st.caption(widgets.t("has_targets", names=", ".join(f"{n} ({c})" for c, n in zip(known["locality_code"], known["name"]))))
+    st.caption(widgets.t("has_targets", names=safe(", ".join(f"{n} ({c})" for c, n in zip(known["locality_code"], known["name"])))))
     st.stop()
 
 widgets.data_notices(lp.has_illustrative)
@@ -86,36 +90,36 @@ def render_card(r: dict) -> None:
     d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
     obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
     with st.container(border=True):
-        st.markdown(f"**{r['indicator_name']}**")
-        st.caption(r["indicator_group"])
+        st.markdown(f"**{safe(r['indicator_name'])}**")
+        st.caption(safe(r["indicator_group"]))
         target_text = fmt.target(r["target_comparator"], r["target_value"], unit, d, kind, r["target_text"])
         with st.container(horizontal=True, vertical_alignment="center"):
-            widgets.status_badge(r["status"], help=f"Kế hoạch {fmt.plan_number(r['plan_number'])} – {r['clause']}")
-            with st.popover(f"{widgets.t('source')}: {fmt.plan_number(r['plan_number'])}", icon=":material/description:", type="tertiary"):
+            widgets.status_badge(r["status"], help=safe(f"Kế hoạch {fmt.plan_number(r['plan_number'])} – {r['clause']}"))
+            with st.popover(f"{widgets.t('source')}: {safe(fmt.plan_number(r['plan_number']))}", icon=":material/description:", type="tertiary"):
                 issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
-                st.markdown(f"**Kế hoạch {fmt.plan_number(r['plan_number'])}**{issued} – {r['plan_issuer']}")
-                st.caption(r["plan_title"])
-                st.markdown(f"**Điều khoản:** {r['clause']}")
-                st.markdown(f"**Nội dung:** “{r['target_text']}”")
+                st.markdown(f"**Kế hoạch {safe(fmt.plan_number(r['plan_number']))}**{issued} – {safe(r['plan_issuer'])}")
+                st.caption(safe(r["plan_title"]))
+                st.markdown(f"**Điều khoản:** {safe(r['clause'])}")
+                st.markdown(f"**Nội dung:** “{safe(r['target_text'])}”")
                 if r["year_note"]:
-                    st.caption(f"Ghi chú: {r['year_note']}")
+                    st.caption(f"Ghi chú: {safe(r['year_note'])}")
                 if r["baseline_source"] == "document" and r["baseline_source_text"]:
-                    st.caption(f"Đầu vào: {r['baseline_source_text']}")
+                    st.caption(f"Đầu vào: {safe(r['baseline_source_text'])}")
         latest = (f"{fmt.value(r['latest_value'], unit, d, kind)} ({fmt.period(r['latest_period'])})"
                   if r["latest_value"] is not None else widgets.t("no_value"))
         if r["latest_is_illustrative"]:
             latest += " · minh họa"
         every = " mỗi năm" if r["is_every_year"] else ""
-        st.markdown(f"{widgets.t('latest')}: **{latest}**  \n"
-                    f"{widgets.t('target')} {r['target_year']}{every}: **{target_text}**")
+        st.markdown(f"{widgets.t('latest')}: **{safe(latest)}**  \n"
+                    f"{widgets.t('target')} {r['target_year']}{every}: **{safe(target_text)}**")
         facts = slides.detail_facts(r)
         # Short figures on one line; the per-year verdicts and the qualitative note on their own.
         own_line = ("Từng năm", "Chỉ tiêu định tính")
         if short := [f for f in facts if not f.startswith(own_line)]:
-            st.caption(" · ".join(short))
+            st.caption(safe(" · ".join(short)))
         for f in facts:
             if f.startswith(own_line):
-                st.caption(f)
+                st.caption(safe(f))
         st.plotly_chart(charts.progress_figure(r, obs, ms), config=CHART_CONFIG,
                         key=f"chart-{r['plan_code']}-{r['indicator_code']}")
 

@@ -25,8 +25,8 @@ elif scope == "province":
 
 if cells.empty:
     st.info("Chưa có chỉ tiêu nào trong phạm vi này. Các địa phương có kế hoạch: "
-            + ", ".join(f"{n} ({c})" for c, n in zip(data.localities_with_targets()["locality_code"],
-                                                     data.localities_with_targets()["name"])))
+            + widgets.safe(", ".join(f"{n} ({c})" for c, n in zip(data.localities_with_targets()["locality_code"],
+                                                     data.localities_with_targets()["name"]))))
     st.stop()
 widgets.data_notices(bool(cells["is_latest_illustrative"].any()))
 
@@ -73,7 +73,7 @@ table = texts.copy()
 table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
 colours = status
 columns = {"locality": st.column_config.TextColumn("Địa phương", pinned=True, width="medium")}
-columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names[c]), help=ind_names[c])
+columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names[c]), help=widgets.safe(ind_names[c]))
                 for c in values.columns})
 
 

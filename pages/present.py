@@ -95,7 +95,7 @@ def setup_view() -> None:
                     deck = actions.deck_file(new_locality, new_year,
                                              "offtrack" if new_order == "offtrack" else "indicator")
             except actions.Refused as exc:
-                st.error(str(exc))
+                st.error(widgets.safe(str(exc)))
             else:
                 st.download_button("Tải tệp trình chiếu", deck, file_name=f"tien-do-{new_locality}-{new_year}.pptx",
                                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -106,7 +106,7 @@ def setup_view() -> None:
                 with st.spinner("Đang tạo báo cáo PDF…"):
                     report = actions.report_file(new_locality, new_year)
             except actions.Refused as exc:
-                st.error(str(exc))
+                st.error(widgets.safe(str(exc)))
             else:
                 st.download_button("Tải báo cáo PDF", report, file_name=f"bao-cao-{new_locality}-{new_year}.pdf",
                                    mime="application/pdf", icon=":material/download:")

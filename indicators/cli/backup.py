@@ -8,7 +8,7 @@ from pathlib import Path
 from indicators.cli.common import EXIT_ARGS, EXIT_OK, err, operator_name
 from indicators.progress.scorecard import refresh_current_observations
 from indicators.store import gate
-from indicators.store.audit import audit
+from indicators.store.audit import audit, from_command_line
 from indicators.store.backup import backup, restore
 from indicators.text import fmt
 
@@ -27,7 +27,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     print(f"Đã sao lưu {gate.describe(args.db)} vào {out}: {_rows(done['tables'])}, "
           f"{fmt.number(done['bytes'] / 1e6, 1)} MB, {fmt.number(time.perf_counter() - start, 1)} giây.")
     # Recorded after the snapshot, in the source database (not part of this backup).
-    with gate.writing(args.db, bump=False) as con:
+    with from_command_line(), gate.writing(args.db, bump=False) as con:
         audit(con, operator_name(), "backup", f"sao lưu vào tệp “{out.resolve()}”: {_rows(done['tables'])}, "
                                               f"phiên bản dữ liệu {done['data_version']}")
     return EXIT_OK
@@ -43,7 +43,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     kept = f"; tệp cũ được giữ ở {done['aside']}" if done["aside"] else ""
     print(f"Đã khôi phục {done['path']} từ {src} (sao lưu lúc {done['created_at']}): {_rows(done['tables'])}, "
           f"{fmt.number(time.perf_counter() - start, 1)} giây{kept}.")
-    with gate.writing(args.db) as con:
+    with from_command_line(), gate.writing(args.db) as con:
         con.execute("begin transaction")
         audit(con, operator_name(), "restore", f"khôi phục từ tệp “{src.resolve()}” (sao lưu lúc "
                                                f"{done['created_at']}): {_rows(done['tables'])}{kept}")

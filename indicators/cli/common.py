@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import duckdb
 
 from indicators.store import gate
+from indicators.store.audit import from_command_line, os_user
 from indicators.store.localities import find_locality, unknown_locality_message
 
 T = TypeVar("T")
@@ -40,12 +40,14 @@ def attempt(work: Callable[[], T], exits: dict[type[Exception], int]) -> tuple[T
         return None, next(code for kind, code in exits.items() if isinstance(exc, kind))
 
 
-def opened(db: str | None, *, read_only: bool = False
-           ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+@contextlib.contextmanager
+def opened(db: str | None, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """The database for one command, through store.gate: read-only beside the app and other
     readers, or read-write when the command's turn comes (a write of another process is waited
-    for, bounded). Closed when the command is done. StoreError reaches main: exit 3."""
-    return gate.reading(db) if read_only else gate.writing(db)
+    for, bounded). Closed when the command is done. StoreError reaches main: exit 3. Every audit
+    event raised on it says it came from the command line and which operating-system user ran it."""
+    with from_command_line(), (gate.reading(db) if read_only else gate.writing(db)) as con:
+        yield con
 
 
 def known_locality(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
@@ -58,4 +60,4 @@ def known_locality(con: duckdb.DuckDBPyConnection, code: str) -> dict | None:
 
 def operator_name() -> str:
     """Who runs the command line, as the audit log names them: cli:<operating-system user>."""
-    return "cli:" + (os.environ.get("USER") or "operator")
+    return "cli:" + os_user()

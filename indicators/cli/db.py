@@ -5,13 +5,16 @@ import argparse
 import sys
 
 from indicators.auth.accounts import ROLE_LABELS, ROLES, AccountError, list_accounts
-from indicators.auth.admin import BOOTSTRAP_ADMIN, create_account, ensure_operator, set_password
+from indicators.auth.admin import BOOTSTRAP_ADMIN, create_account, end_sessions, ensure_operator, set_password
+from indicators.auth.scope import require_role
 from indicators.cli.common import EXIT_OK, opened, operator_name
 from indicators.setup import init_db
+from indicators.store.audit import from_command_line
 
 
 def _cmd_init_db(args: argparse.Namespace) -> int:
-    added = init_db(args.db, samples=not args.no_samples)
+    with from_command_line():
+        added = init_db(args.db, samples=not args.no_samples)
     password = added.pop("admin_password")
     print(f"Cơ sở dữ liệu: {added.pop('path')}")
     refreshed = added.pop("cache_refresh") != "none"
@@ -44,10 +47,16 @@ def _cmd_user(args: argparse.Namespace) -> int:
         if args.as_user is None:
             ensure_operator(con, actor)
         if args.user_command == "list":
+            if args.as_user is not None:
+                require_role(con, actor, "admin", "xem danh sách tài khoản")
             for a in list_accounts(con):
                 state = "" if a.is_active else "  (đã vô hiệu hóa)"
                 print(f"{a.user_name:<20} {ROLE_LABELS[a.role]:<18} {a.locality_code or 'toàn quốc':<8} "
                       f"{a.display_name}{state}")
+            return EXIT_OK
+        if args.user_command == "end-sessions":
+            n = end_sessions(con, actor, args.name)
+            print(f"Đã kết thúc {n} phiên đăng nhập của {args.name}; tài khoản phải đăng nhập lại ở mọi nơi.")
             return EXIT_OK
         if args.user_command == "add":
             password = create_account(con, actor, args.name, args.display_name or args.name, args.role,
@@ -70,8 +79,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("user", help="quản lý tài khoản (người vận hành)")
     p.add_argument("--db", default=argparse.SUPPRESS)
-    p.add_argument("--as", dest="as_user", default=None,
-                   help="thực hiện với tư cách tài khoản quản trị này (mặc định: người vận hành dòng lệnh)")
+    p.add_argument("--user", "--as", dest="as_user", default=None,
+                   help="thực hiện với quyền của tài khoản này (mặc định: người vận hành dòng lệnh, "
+                        "tài khoản cli:<người dùng hệ điều hành>)")
     users = p.add_subparsers(dest="user_command", required=True)
     add = users.add_parser("add", help="tạo tài khoản")
     add.add_argument("name")
@@ -80,6 +90,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--display-name")
     add.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn")
     users.add_parser("list", help="liệt kê tài khoản")
+    ends = users.add_parser("end-sessions", help="kết thúc mọi phiên đăng nhập của một tài khoản (đăng xuất ở mọi nơi)")
+    ends.add_argument("name")
+    ends.set_defaults(password_stdin=True)   # nothing to print afterwards
     pw = users.add_parser("passwd", help="đặt lại mật khẩu")
     pw.add_argument("name")
     pw.add_argument("--password-stdin", action="store_true", help="đọc mật khẩu từ đầu vào chuẩn")

@@ -5,6 +5,8 @@ years are drawn with tickformat "d" so 2030 never reads "2.030".
 """
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -138,13 +140,19 @@ def status_colour(status: str) -> str:
     return STATUS_COLOURS[status]
 
 
+def _plain(text: object) -> str:
+    """A stored name as plotly text: plotly reads <a href>, <b>, <br> in labels, and turns
+    entities back into characters, so escaping shows exactly what was typed."""
+    return html.escape(str(text), quote=False)
+
+
 def ranked_figure(df: pd.DataFrame, *, unit: str, decimals: int, value_kind: str, direction: str,
                   title_of: dict[str, str]) -> go.Figure:
     """One indicator across localities: a dot per locality (best first, top to bottom), coloured by
     status, with each locality's target as a short green bar. `df` rows: locality_code,
     latest_value, target_value, target_comparator, status."""
     df = df.dropna(subset=["latest_value"]).iloc[::-1]   # plotly draws the first category at the bottom
-    labels = [title_of.get(c, c) for c in df["locality_code"]]
+    labels = [_plain(title_of.get(c, c)) for c in df["locality_code"]]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=df["target_value"], y=labels, mode="markers", name="Mục tiêu",
@@ -155,7 +163,7 @@ def ranked_figure(df: pd.DataFrame, *, unit: str, decimals: int, value_kind: str
     for status in df["status"].unique():
         part = df[df["status"] == status]
         fig.add_trace(go.Scatter(
-            x=part["latest_value"], y=[title_of.get(c, c) for c in part["locality_code"]], mode="markers",
+            x=part["latest_value"], y=[_plain(title_of.get(c, c)) for c in part["locality_code"]], mode="markers",
             name=STATUS_LABELS_VI[status], marker={"size": 11, "color": STATUS_COLOURS[status]},
             customdata=[fmt.value(v, unit, decimals, value_kind) for v in part["latest_value"]],
             hovertemplate="%{y}: %{customdata}<extra>" + STATUS_LABELS_VI[status] + "</extra>",
@@ -174,7 +182,7 @@ def small_multiples(traj: pd.DataFrame, *, unit: str, title_of: dict[str, str], 
     codes = list(dict.fromkeys(traj["locality_code"]))
     rows = max(1, -(-len(codes) // columns))
     fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, vertical_spacing=0.12 if rows < 4 else 0.06,
-                        subplot_titles=[title_of.get(c, c) for c in codes])
+                        subplot_titles=[_plain(title_of.get(c, c)) for c in codes])
     for i, code in enumerate(codes):
         part = traj[traj["locality_code"] == code]
         fig.add_trace(go.Scatter(x=part["period_time"], y=part["value"], mode="lines", line={"color": REPORTED},

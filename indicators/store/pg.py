@@ -40,7 +40,7 @@ DERIVED = ("current_observation", "current_series", "current_observation_upload"
 GROWING = {"observation": "upload_id", "audit_event": "event_id"}
 # Tables no cached page shows (the audit log and the admin pages read them uncached): their
 # writes leave the data version alone, so a sign-in does not make every process recompute.
-VOLATILE = ("audit_event", "web_session", "server_secret")
+VOLATILE = ("audit_event", "web_session", "server_secret", "sign_in_throttle")
 LOCK_KEY = 0x1D_2030   # pg_advisory_lock key of the writers
 AFTER_SYNC: list[Callable[[duckdb.DuckDBPyConnection], None]] = []   # progress.scorecard registers its refresh
 

@@ -62,9 +62,22 @@ def _write(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exceptio
 
 
 # --- signing in ------------------------------------------------------------------------------
+def client_address() -> str | None:
+    """The address this session's browser connects from, as the server sees it (behind a proxy on
+    this machine, the X-Forwarded-For it sets: README, "Phục vụ trong mạng nội bộ"); None for this
+    machine or outside a session."""
+    import streamlit as st
+    try:
+        return st.context.ip_address
+    except Exception:   # noqa: BLE001 — no script run context (a bare call): no address
+        return None
+
+
 def sign_in(user_name: str, password: str) -> Account:
-    """Check the password (every outcome audited) and remember the account in this session."""
-    account = _write(lambda con: check_password(con, user_name.strip().lower(), password))
+    """Check the password (every outcome audited; wrong ones slow down this client, see
+    auth.signin) and remember the account in this session."""
+    client = client_address()
+    account = _write(lambda con: check_password(con, user_name.strip().lower(), password, client=client))
     remember_sign_in(account)
     return account
 

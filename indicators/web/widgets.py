@@ -27,9 +27,13 @@ def t(key: str, **kwargs) -> str:
 
 
 def safe(text: object) -> str:
-    """User-typed text made inert for st.markdown: Markdown and HTML characters escaped."""
+    """User-typed text made inert for anything Streamlit renders as Markdown (st.markdown,
+    st.caption, st.info/…, titles, labels, help): HTML characters as entities, and every character
+    Markdown, GitHub autolinks (`http://`, `www.`), setext headings (`===`), Streamlit's `:icon:`
+    and `:red[...]` and LaTeX (`$`) give a meaning to, backslash-escaped. `![x](http://…)`,
+    `[a](http://…)` and `<img …>` then show as the characters typed, and nothing is fetched."""
     s = html.escape(str(text), quote=False)
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", s)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>:=$@])", r"\\\1", s)
 
 
 def html_text(text: object) -> str:
@@ -98,16 +102,19 @@ def flash(page: str) -> None:
     """Show (once) the success message an action on `page` left before its rerun."""
     message = st.session_state.pop(f"{page}_flash", None)
     if message:
-        st.success(message)
+        st.success(message)   # made safe by run_then_rerun
 
 
 def run_then_rerun(page: str, action, success: str) -> None:
     """Run one action: a refusal is shown as an error; on success, rerun so the page's tables show
-    the change, with `success` (formatted with the action's {result}) shown after the rerun."""
+    the change, with `success` (formatted with the action's {result}) shown after the rerun.
+    `success` is the page's own Markdown; the result and every refusal (which may quote what
+    someone typed) are shown as text: escaped, or, inside `code`, without backticks."""
     try:
         result = action()
     except actions.Refused as exc:
-        st.error(str(exc))
+        st.error(safe(str(exc)))
         return
-    st.session_state[f"{page}_flash"] = success.replace("{result}", str(result))
+    shown = str(result).replace("`", "") if "`{result}`" in success else safe(result)
+    st.session_state[f"{page}_flash"] = success.replace("{result}", shown)
     st.rerun()

@@ -19,7 +19,7 @@ limit $limit
 -- name: accounts
 -- Every account with its scope's name, for the administration page.
 select a.user_name, a.display_name, a.role, a.locality_code, l.name as locality_name,
-    a.is_active, a.created_at, a.failed_attempts, a.locked_until
+    a.is_active, a.created_at, a.failed_attempts
 from account as a
 left join locality as l on l.locality_code = a.locality_code
 order by a.user_name

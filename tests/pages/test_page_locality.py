@@ -1,6 +1,7 @@
 """AppTest of the locality page ("Địa phương"): what a leader sees."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -23,17 +24,22 @@ def open_app(locality: str | None = None) -> AppTest:
     return at
 
 
+def plain(markdown: str) -> str:
+    """The text a reader sees of stored text the page escaped (widgets.safe)."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", markdown))
+
+
 def texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(plain(m.value) for m in at.markdown)
 
 
 def card_titles(at: AppTest) -> list[str]:
-    return [m.value.strip("*") for m in at.markdown if re.fullmatch(r"\*\*[^*]+\*\*", m.value)]
+    return [plain(m.value).strip("*") for m in at.markdown if re.fullmatch(r"\*\*[^*]+\*\*", plain(m.value))]
 
 
 def test_lai_chau_shows_every_target_with_status(seeded_db):
     at = open_app()  # Lai Châu is the default view
-    assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
+    assert plain(at.subheader[0].value) == "Tỉnh Lai Châu (12)"
     body = texts(at)
     titles = card_titles(at)
     for name in ["Số bác sĩ trên 10.000 dân", "Tỷ lệ xã đạt Tiêu chí quốc gia về y tế",
@@ -45,7 +51,7 @@ def test_lai_chau_shows_every_target_with_status(seeded_db):
     assert "Mục tiêu 2030: **≥ 13,5 bác sĩ/10.000 dân**" in body
     assert "Mục tiêu 2030: **đạt 92,11%**" in body
     assert "Mục tiêu 2030: **< 20‰**" in body
-    captions = "\n".join(c.value for c in at.caption)
+    captions = "\n".join(plain(c.value) for c in at.caption)
     assert "Đầu vào 2025: 13,1 bác sĩ/10.000 dân (theo kế hoạch)" in captions
     assert "Đầu vào 2025: 78,95% (theo kế hoạch)" in captions
     assert "Đầu vào 2025: 68,5 năm (theo kế hoạch)" in captions
@@ -90,7 +96,7 @@ def test_search_ignores_diacritics(seeded_db):
     at.selectbox(key="province").set_value("01").run()
     at.text_input(key="commune_query").input("hung dao").run()
     assert not at.exception
-    assert at.subheader[0].value.startswith("Xã Hưng Đạo (09931)")
+    assert plain(at.subheader[0].value).startswith("Xã Hưng Đạo (09931)")
     assert at.query_params["locality"] == "09931"
     assert "Trạm Y tế xã đạt chuẩn quốc gia" in card_titles(at)
 
@@ -99,13 +105,13 @@ def test_search_without_match_says_so(seeded_db):
     at = open_app()
     at.text_input(key="commune_query").input("khong co xa nay").run()
     assert any("Không tìm thấy xã/phường nào khớp" in c.value for c in at.caption)
-    assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
+    assert plain(at.subheader[0].value) == "Tỉnh Lai Châu (12)"
 
 
 @pytest.mark.parametrize("locality,heading", [("09931", "Xã Hưng Đạo (09931)"), ("01", "Thành phố Hà Nội (01)")])
 def test_link_opens_the_locality(seeded_db, locality, heading):
     at = open_app(locality)
-    assert at.subheader[0].value.startswith(heading)
+    assert plain(at.subheader[0].value).startswith(heading)
 
 
 def test_commune_year_choice_changes_the_milestone(seeded_db):
@@ -126,7 +132,7 @@ def test_locality_without_plan_says_so(seeded_db):
 
 def test_every_year_target_lists_each_year(seeded_db):
     at = open_app("09931")
-    captions = "\n".join(c.value for c in at.caption)
+    captions = "\n".join(plain(c.value) for c in at.caption)
     assert "Từng năm: 2021: 12,4% ✘" in captions
     assert "Mục tiêu 2030 mỗi năm: **≥ 20%**" in texts(at)
 
@@ -150,7 +156,7 @@ def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkey
                   for t in ("locality", "target", "baseline", "observation", "upload")}
     connection.ensure_database.clear()  # as a new app process would
     at = open_app()
-    assert at.subheader[0].value == "Tỉnh Lai Châu (12)"
+    assert plain(at.subheader[0].value) == "Tỉnh Lai Châu (12)"
     with gate.reading(db) as con:
         after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
     assert after == before and before["locality"] == 3355

@@ -11,7 +11,8 @@ import pytest
 from indicators.auth.admin import create_account, set_password, update_account
 from indicators.auth.accounts import AccountError, PermissionDenied, get_account
 from indicators.auth.scope import require_write, writable
-from indicators.auth.signin import LOCK_MINUTES, MAX_FAILED_SIGN_INS, sign_in
+from indicators.auth.signin import (ACCOUNT_FREE_FAILURES, CLIENT_FREE_FAILURES, MAX_WAIT, REFUSED, sign_in,
+                                    wait_before_next)
 from indicators.plans.admin import save_target
 from indicators.store.connection import connect
 from tests.conftest import ROOT
@@ -116,20 +117,110 @@ def test_password_is_stored_as_argon2_hash(con):
         create_account(con, "quantri", "ngan", "Ngắn", "viewer", None, "ngan")
 
 
-def test_sign_in_and_lockout(con):
+def test_a_few_wrong_passwords_cost_nothing(con):
     assert sign_in(con, "canbo_hd", PASSWORD).user_name == "canbo_hd"
     now = datetime(2026, 11, 24, 9, 0)
-    for _ in range(MAX_FAILED_SIGN_INS):
-        with pytest.raises(PermissionDenied, match="không đúng"):
-            sign_in(con, "canbo_hd", "sai-mat-khau", now=now)
-    # Locked: even the right password is refused for a while ...
-    with pytest.raises(PermissionDenied, match="tạm khóa"):
-        sign_in(con, "canbo_hd", PASSWORD, now=now + timedelta(minutes=1))
-    # ... and accepted after the lock ends.
-    assert sign_in(con, "canbo_hd", PASSWORD, now=now + timedelta(minutes=LOCK_MINUTES + 1))
+    for _ in range(CLIENT_FREE_FAILURES - 1):
+        with pytest.raises(PermissionDenied) as refused:
+            sign_in(con, "canbo_hd", "sai-mat-khau", client="10.0.0.7", now=now)
+        assert str(refused.value) == REFUSED
+    assert sign_in(con, "canbo_hd", PASSWORD, client="10.0.0.7", now=now).user_name == "canbo_hd"
     actions = audit_actions(con, "canbo_hd")
-    assert actions.count("sign_in_failed") == MAX_FAILED_SIGN_INS
-    assert "sign_in_locked" in actions and actions[-1] == "sign_in"
+    assert actions.count("sign_in_failed") == CLIENT_FREE_FAILURES - 1 and actions[-1] == "sign_in"
+    assert con.execute("select failed_attempts, locked_until from account where user_name = 'canbo_hd'"
+                       ).fetchone() == (0, None)
+
+
+def attempt(con, user, password, client, now) -> str:
+    """The refusal's message ('' when signed in)."""
+    try:
+        sign_in(con, user, password, client=client, now=now)
+        return ""
+    except PermissionDenied as exc:
+        return str(exc)
+
+
+def test_twenty_wrong_passwords_slow_that_client_not_the_owner(con):
+    """Someone at 203.0.113.9 types the admin's name with twenty wrong passwords, waiting each time
+    as long as told: each wait is longer; their right guess is not even checked while they must
+    wait; the admin signs in at once from the office."""
+    now = datetime(2026, 11, 24, 9, 0)
+    attacker, office = "203.0.113.9", "10.0.0.7"
+    waits = []
+    for _ in range(20):
+        wait = wait_before_next(con, "quantri", attacker, now)
+        now += wait
+        waits.append(wait)
+        assert attempt(con, "quantri", "doan-sai-mat-khau", attacker, now).startswith(REFUSED)
+    assert audit_actions(con, "quantri").count("sign_in_failed") == 20   # every guess was checked
+    assert waits[:CLIENT_FREE_FAILURES] == [timedelta(0)] * CLIENT_FREE_FAILURES
+    assert waits[CLIENT_FREE_FAILURES:] == sorted(waits[CLIENT_FREE_FAILURES:])
+    assert waits[-1] > waits[CLIENT_FREE_FAILURES] > timedelta(0)
+    assert timedelta(minutes=1) < wait_before_next(con, "quantri", attacker, now) <= MAX_WAIT
+    # The attacker, now with the right password, is told to wait and nothing is checked ...
+    message = attempt(con, "quantri", PASSWORD, attacker, now)
+    assert "hãy đợi" in message and "phút" in message and "quantri" not in message
+    assert audit_actions(con, "quantri")[-1] == "sign_in_throttled"
+    # ... while the owner signs in at once from another address.
+    assert wait_before_next(con, "quantri", office, now) == timedelta(0)
+    assert sign_in(con, "quantri", PASSWORD, client=office, now=now).role == "admin"
+    # Other names from the attacker's address wait too (the client is slowed, whatever the name).
+    assert "hãy đợi" in attempt(con, "canbo_hd", PASSWORD, attacker, now)
+    # The waits end: much later the attacker's address is checked again.
+    later = now + MAX_WAIT + timedelta(seconds=1)
+    assert wait_before_next(con, "quantri", attacker, later) == timedelta(0)
+    assert attempt(con, "quantri", PASSWORD, attacker, later) == ""
+
+
+def test_guessing_one_name_from_many_addresses_slows_each_of_them(con):
+    """A name guessed from many addresses: after ACCOUNT_FREE_FAILURES guesses in all, an address
+    that got it wrong waits before its next try at it; an address that did not is not slowed."""
+    now = datetime(2026, 11, 24, 9, 0)
+    for i in range(ACCOUNT_FREE_FAILURES + 3):
+        assert attempt(con, "quantri", "doan-sai-mat-khau", f"198.51.100.{i}", now).startswith(REFUSED)
+    last = f"198.51.100.{ACCOUNT_FREE_FAILURES + 2}"
+    assert wait_before_next(con, "quantri", last, now) == timedelta(seconds=2 ** 3)
+    assert wait_before_next(con, "quantri", "198.51.100.0", now) == timedelta(0)   # before the count grew
+    assert "hãy đợi 8 giây" in attempt(con, "quantri", PASSWORD, last, now)
+    assert attempt(con, "quantri", PASSWORD, "10.0.0.7", now) == ""
+
+
+def test_unknown_names_and_throttled_attempts_answer_alike(con):
+    now = datetime(2026, 11, 24, 9, 0)
+    # A wrong password for a real name and any password for a name that does not exist: one answer
+    # at every count (from two addresses with the same history), the waits included.
+    for _ in range(CLIENT_FREE_FAILURES + 3):
+        real = attempt(con, "canbo_hd", "sai-mat-khau", "192.0.2.3", now)
+        unknown = attempt(con, "khong_ai", "sai-mat-khau", "192.0.2.4", now)
+        assert real == unknown and (real.startswith(REFUSED) or "hãy đợi" in real)
+    # Throttled: the same answer for a real name with its right password, a wrong one, and a
+    # name that does not exist.
+    answers = {attempt(con, "canbo_hd", PASSWORD, "192.0.2.3", now),
+               attempt(con, "canbo_hd", "sai-mat-khau", "192.0.2.3", now)}
+    answers |= {attempt(con, "khong_ai", PASSWORD, "192.0.2.3", now)}
+    assert len(answers) == 1 and "hãy đợi" in answers.pop()
+    assert audit_actions(con, "khong_ai")[-1] == "sign_in_throttled"
+
+
+def test_no_attempt_from_a_client_without_address_stops_another(con):
+    """The command line and this machine have no address: they count as one client, '-'."""
+    now = datetime(2026, 11, 24, 9, 0)
+    for _ in range(CLIENT_FREE_FAILURES + 1):
+        attempt(con, "canbo_hd", "sai-mat-khau", None, now)
+    assert wait_before_next(con, "canbo_hd", None, now) > timedelta(0)
+    assert sign_in(con, "canbo_hd", PASSWORD, client="10.0.0.8", now=now)
+    detail = con.execute("select detail from audit_event where action = 'sign_in' order by event_id desc limit 1"
+                         ).fetchone()[0]
+    assert "10.0.0.8" in detail
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaaaa", " " * 12, "\t\t\t\t\t\n\n\n\n\n\n", "１１１１１１１１１１"])
+def test_repeated_or_blank_passwords_are_refused(con, password):
+    with pytest.raises(AccountError, match="một ký tự lặp lại"):
+        set_password(con, "quantri", "canbo_hd", password)
+    with pytest.raises(AccountError, match="một ký tự lặp lại"):
+        create_account(con, "quantri", "lap_lai", "Lặp lại", "viewer", None, password)
+    assert sign_in(con, "canbo_hd", PASSWORD)
 
 
 def test_unknown_user_gets_the_same_message(con):
@@ -177,3 +268,31 @@ def test_init_db_prints_a_generated_admin_password_once(tmp_path):
     assert sign_in(connect(db), "quantri", password).role == "admin"
     other = tmp_path / "other.duckdb"
     assert password not in run_cli(other, "init-db", "--no-samples").stdout  # no fixed default
+
+
+def test_cli_acts_as_user_and_says_who_ran_it(seeded_db):
+    """`user --user NAME` acts with that account's rights; every event the command line raises
+    says it came from the command line and which operating-system user ran it."""
+    import getpass
+    suffix = f"(dòng lệnh, người dùng hệ điều hành: {getpass.getuser()})"
+    con = connect(seeded_db)
+    set_password(con, "quantri", "quantri", PASSWORD)
+    create_account(con, "quantri", "canbo_hd", "Cán bộ Hưng Đạo", "officer", "09931", PASSWORD)
+    before = con.execute("select max(event_id) from audit_event").fetchone()[0]
+    con.close()
+    out = run_cli(seeded_db, "user", "--user", "quantri", "add", "lanhdao2", "--role", "viewer")
+    assert out.returncode == 0, out.stderr
+    out = run_cli(seeded_db, "user", "--user", "canbo_hd", "add", "ke_gian", "--role", "admin")
+    assert out.returncode == 4 and "Bị từ chối" in out.stderr
+    out = run_cli(seeded_db, "user", "--user", "canbo_hd", "list")
+    assert out.returncode == 4 and "lanhdao2" not in out.stdout
+    con = connect(seeded_db)
+    events = con.execute("select user_name, action, detail from audit_event where event_id > $e order by event_id",
+                         {"e": before}).fetchall()
+    assert [(u, a) for u, a, _ in events] == [("quantri", "account_change"), ("canbo_hd", "denied"),
+                                              ("canbo_hd", "denied")]
+    assert all(detail.endswith(suffix) for _, _, detail in events)
+    assert get_account(con, "lanhdao2").role == "viewer" and get_account(con, "ke_gian") is None
+    # The app's own events (no command line) carry no such note.
+    sign_in(con, "quantri", PASSWORD, client="10.0.0.7")
+    assert "dòng lệnh" not in con.execute("select detail from audit_event order by event_id desc limit 1").fetchone()[0]

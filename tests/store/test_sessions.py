@@ -140,3 +140,24 @@ def test_session_writes_leave_the_data_version_alone(store):
     before = gate.data_version(store)
     signed_in(store)
     assert gate.data_version(store) == before   # no cached page is recomputed for a sign-in's session
+
+
+def test_the_command_line_ends_an_accounts_sessions(store):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    first, _ = signed_in(store)
+    second, _ = signed_in(store)
+    done = subprocess.run([sys.executable, "-m", "indicators", "--db", str(store), "user", "--user", "admin",
+                           "end-sessions", "canbo-lc"], cwd=ROOT, text=True, capture_output=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "Đã kết thúc 2 phiên" in done.stdout
+    with gate.reading(store) as con:
+        assert {sessions.by_id(con, s).ended_reason for s in (first, second)} == {"ended_by_admin"}
+    refused = subprocess.run([sys.executable, "-m", "indicators", "--db", str(store), "user", "--user", "canbo-lc",
+                              "end-sessions", "admin"], cwd=ROOT, text=True, capture_output=True, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert refused.returncode != 0 and "quyền" in refused.stderr
