@@ -9,19 +9,8 @@ import pytest
 
 from indicators.auth import admin, sessions
 from indicators.auth.accounts import PermissionDenied
-from indicators.setup import init_db
 from indicators.store import gate
-from tests.store.test_import import add_account
-
-
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request, tmp_path):
-    target = tmp_path / "health.duckdb" if request.param == "duckdb" else request.getfixturevalue("pg_url")
-    init_db(target)
-    with gate.writing(target) as con:
-        add_account(con, "admin", "admin", None)
-        add_account(con, "canbo-lc", "officer", "12")
-    return target
+from tests.store.test_backends import store   # noqa: F401 — the fixture, on both backends
 
 
 def signed_in(target, user="canbo-lc", next_path="/nhap-so-lieu?ky=2026", now=None) -> tuple[str, str]:
