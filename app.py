@@ -13,7 +13,7 @@ PROTECTED = {
         ("pages/admin_audit.py", "Nhật ký", ":material/history:", "nhat-ky", "admin"),
     ],
 }
-ROLE_NEEDED = {"officer": "cán bộ nhập liệu", "admin": "quản trị"}
+ROLE_NEEDED = {"viewer": "được cấp cho đơn vị", "officer": "cán bộ nhập liệu", "admin": "quản trị"}
 
 
 def pages_for(account) -> dict[str, list]:
@@ -31,9 +31,12 @@ def pages_for(account) -> dict[str, list]:
         st.Page("pages/present.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
     ]
     sections: dict[str, list] = {}
+    stand_ins = []
     if account or session.public_read():
         sections["Theo dõi"] = dashboards
-    stand_ins = []
+    else:   # a private deployment: a shared dashboard link asks to sign in, then opens
+        stand_ins = [st.Page(_stand_in(p.title, p.url_path, "viewer", None), title=p.title, url_path=p.url_path,
+                             visibility="hidden") for p in dashboards[1:]]
     for section, pages in PROTECTED.items():
         for file, title, icon, url_path, role in pages:
             if account and account.has_role(role):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from indicators.auth.admin import create_account, end_sessions, set_password
 from indicators.store import gate
-from tests.browser.support import WATCH_RUNS_JS, app_rerun, open_page, reload_page, sign_in, wait_for_app
+from tests.browser.support import WATCH_RUNS_JS, app_rerun, open_page, reload_page, serving, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 PASSWORD = "mat-khau-can-bo-tinh"
@@ -95,4 +95,24 @@ def test_an_admin_ending_the_sessions_signs_the_account_out_everywhere(browser, 
             expect(upload_link(tab)).to_have_count(0)
     finally:
         for context in contexts:
+            context.close()
+
+
+def test_a_private_deployment_asks_to_sign_in_on_a_shared_dashboard_link(browser, app_db, tmp_path):
+    """INDICATORS_PUBLIC_READ=0: a leader's link to a locality asks to sign in, then opens that
+    locality, not the overview and not "Page not found"."""
+    with serving({"INDICATORS_DB": str(app_db), "INDICATORS_PUBLIC_READ": "0"}, tmp_path / "private.log") as base:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.add_init_script(WATCH_RUNS_JS)
+        try:
+            page = context.new_page()
+            open_page(page, f"{base}/dia-phuong?locality=12")
+            expect(page.get_by_role("heading", name="Đăng nhập", level=1)).to_be_visible()
+            expect(page.get_by_text("cần đăng nhập")).to_be_visible()
+            sign_in(page, base, "canbo_lc", PASSWORD, at="/dia-phuong?locality=12")
+            assert page.url.startswith(f"{base}/dia-phuong?locality=12")   # the page adds its own year
+            expect(page.get_by_role("heading", name="Đăng nhập", level=1)).to_have_count(0)
+            expect(page.get_by_role("heading", name="Địa phương", level=1)).to_be_visible()
+            expect(page.get_by_test_id("stMain")).to_contain_text("Lai Châu")
+        finally:
             context.close()
