@@ -6,7 +6,11 @@ from indicators.web import data, i18n, session, sign_in, widgets
 
 # Pages that need an account: (file, title, icon, url path, role).
 PROTECTED = {
-    "Báo cáo số liệu": [("pages/upload.py", "Nhập số liệu", ":material/upload_file:", "nhap-so-lieu", "officer")],
+    "Báo cáo số liệu": [
+        ("pages/upload.py", "Nhập số liệu", ":material/upload_file:", "nhap-so-lieu", "officer"),
+        # Any signed-in role (a viewer may hold the 'approve' permission); shown to approvers only.
+        ("pages/approval.py", "Duyệt số liệu", ":material/fact_check:", "duyet-so-lieu", "viewer"),
+    ],
     "Quản trị": [
         ("pages/admin_accounts.py", "Tài khoản", ":material/group:", "tai-khoan", "admin"),
         ("pages/admin_plans.py", "Kế hoạch và chỉ tiêu", ":material/flag:", "ke-hoach", "admin"),
@@ -14,14 +18,26 @@ PROTECTED = {
     ],
 }
 ROLE_NEEDED = {"viewer": "được cấp cho đơn vị", "officer": "cán bộ nhập liệu", "admin": "quản trị"}
+# Pages that need more than a role: what the account needs (said by the stand-in), and the check.
+NEEDS = {"duyet-so-lieu": ("người duyệt số liệu (quản trị viên, hoặc được cấp quyền duyệt)",
+                           lambda account: data.approver_reach(account) is not None)}
+
+
+def may_open(account, url_path: str, role: str) -> bool:
+    """Whether the signed-in `account` may open a protected page: its role, and the page's own
+    condition (NEEDS) when it has one."""
+    if not account or not account.has_role(role):
+        return False
+    return url_path not in NEEDS or NEEDS[url_path][1](account)
 
 
 def pages_for(account) -> dict[str, list]:
-    """The pages this visitor may open: dashboards for readers, upload for officers,
-    administration for admins. Each protected page checks the role again itself. A page the
-    visitor may not open keeps its address, hidden from the menu: it asks a signed-out visitor
-    to sign in and then shows itself (a shared link, a reload), and tells a signed-in one which
-    role it needs, instead of Streamlit's "Page not found"."""
+    """The pages this visitor may open: dashboards for readers, upload for officers, approval for
+    approvers (admins, and accounts granted 'approve'), administration for admins. Each
+    protected page checks the role again itself. A page the visitor may not open keeps its
+    address, hidden from the menu: it asks a signed-out visitor to sign in and then shows itself
+    (a shared link, a reload), and tells a signed-in one which role it needs, instead of
+    Streamlit's "Page not found"."""
     dashboards = [
         # The home page lives at "/" (Streamlit ignores a default page's url_path).
         st.Page("pages/overview.py", title="Tổng quan", icon=":material/dashboard:", default=True),
@@ -39,7 +55,7 @@ def pages_for(account) -> dict[str, list]:
                              visibility="hidden") for p in dashboards[1:]]
     for section, pages in PROTECTED.items():
         for file, title, icon, url_path, role in pages:
-            if account and account.has_role(role):
+            if may_open(account, url_path, role):
                 sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, url_path=url_path))
             else:
                 stand_ins.append(st.Page(_stand_in(title, url_path, role, account), title=title, icon=icon,
@@ -53,14 +69,16 @@ def pages_for(account) -> dict[str, list]:
 
 def _stand_in(title: str, url_path: str, role: str, account):
     """The page drawn at a protected page's address for a visitor who may not open it."""
+    needed = NEEDS[url_path][0] if url_path in NEEDS else ROLE_NEEDED[role]
+
     def page() -> None:
         if account is None:
             st.title("Đăng nhập")
             sign_in.render(session.next_for(url_path),
-                           needed=f"Trang “{title}” cần đăng nhập bằng tài khoản {ROLE_NEEDED[role]}.")
+                           needed=f"Trang “{title}” cần đăng nhập bằng tài khoản {needed}.")
         else:
             st.title("Không có quyền mở trang này")
-            st.error(f"Trang “{title}” cần quyền {ROLE_NEEDED[role]}; tài khoản "
+            st.error(f"Trang “{title}” cần quyền {needed}; tài khoản "
                      f"{widgets.safe(account.user_name)} ({account.role_label}) không có quyền này.")
     page.__name__ = "stand_in_" + url_path.replace("-", "_")
     return page

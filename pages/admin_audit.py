@@ -13,6 +13,9 @@ ACTIONS = {
     "sign_in_throttled": "Đăng nhập khi phải đợi",
     "denied": "Bị từ chối", "upload": "Nhập số liệu", "upload_refused": "Nhập số liệu bị từ chối",
     "revert": "Hủy lần nhập", "target_change": "Sửa kế hoạch/chỉ tiêu", "account_change": "Sửa tài khoản",
+    "sign_out": "Đăng xuất", "session_ended": "Kết thúc phiên đăng nhập",
+    "approval_submit": "Nộp kỳ báo cáo", "approval_approve": "Duyệt kỳ báo cáo", "approval_return": "Trả lại kỳ báo cáo",
+    "backup": "Sao lưu", "restore": "Khôi phục",
 }
 COLUMNS = {"event_id": "Số", "occurred_at": "Thời điểm", "user_name": "Người dùng", "action": "Sự kiện",
            "locality_code": "Địa phương", "detail": "Chi tiết"}

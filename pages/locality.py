@@ -61,9 +61,10 @@ if query_text and len(options) == 1:
 years = data.milestone_years(locality) or [statuses.DEFAULT_TARGET_YEAR]
 year = widgets.year_picker(c3, params, key=f"year_{locality}", years=years, label=widgets.t("target_year"))
 params.update({"locality": locality, "year": str(year)})
+approved_only = widgets.approved_only_toggle(st, params, key="loc_approved")
 
 # --- the locality's progress -------------------------------------------------------------
-lp = data.progress_of(locality, year)
+lp = data.progress_of(locality, year, approved_only)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
 st.subheader(safe(f"{name} ({locality}){parent}"))

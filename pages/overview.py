@@ -9,8 +9,9 @@ params = st.query_params
 
 st.title("Tổng quan")
 scope, province, year = widgets.scope_picker(params, key_prefix="ov")
+approved_only = widgets.approved_only_toggle(st, params, key="ov_approved")
 localities, indicators = data.labels()
-cells = data.scorecard_cells(scope, province, year)
+cells = data.scorecard_cells(scope, province, year, approved_only)
 
 level = "province"
 if scope == "country":
@@ -128,7 +129,10 @@ else:
         "Đã báo cáo": [f"{r} / {e}" for r, e in zip(comp["n_reported"], comp["n_expected"])],
         "Tỷ lệ": [fmt.value(100 * s, "%", 0) if pd.notna(s) else "–" for s in comp["reported_share"]],
         "Chưa báo cáo": comp["n_missing"].astype(int),
-    }), hide_index=True, width="stretch")
+        "Đã duyệt": [f"{a} / {r}" for a, r in zip(comp["n_approved"], comp["n_reported"])],
+    }), hide_index=True, width="stretch", key="ov_completeness",
+        column_config={"Đã duyệt": st.column_config.TextColumn(
+            help="Số địa phương đã báo cáo kỳ này mà kỳ báo cáo đã được cấp trên duyệt / số đã báo cáo")})
     lacking = comp.loc[comp["n_missing"] > 0, "indicator_code"].tolist()
     if lacking:
         which = st.selectbox("Xem danh sách chưa báo cáo của chỉ tiêu", lacking, format_func=ind_names.get,
@@ -142,3 +146,30 @@ else:
             "Kỳ báo cáo gần nhất": [fmt.period(p) if isinstance(p, str) else "Chưa từng báo cáo"
                                     for p in missing["last_period"]],
         }), hide_index=True, width="stretch")
+
+
+# --- approval of each locality's latest period -----------------------------------------------
+APPROVAL_TEXT = {"open": "chưa nộp", "submitted": "đã nộp", "approved": "đã duyệt"}
+approvals = data.approval_latest(scope, province, level if scope == "country" else None)
+if not approvals.empty:
+    def _approval_text(r: dict) -> str:
+        who = r["changed_by_name"] if r["changed_by_name"] == r["changed_by"] else f"{r['changed_by_name']} ({r['changed_by']})"
+        when = r["changed_at"].strftime("%d/%m/%Y") if pd.notna(r["changed_at"]) else ""
+        if r["last_action"] == "return":
+            return f"đã trả lại – {who}, {when}"
+        return APPROVAL_TEXT[r["state"]] + (f" – {who}, {when}" if r["state"] != "open" else "")
+
+    tally = approvals["state"].value_counts()
+    where = {"province": "tỉnh/thành phố", "commune": "xã/phường"}.get(level, "địa phương")
+    st.markdown(f"**Trạng thái duyệt kỳ báo cáo gần nhất của từng {where}**")
+    st.caption(f"{len(approvals)} {where} có số liệu: " + " · ".join(
+        f"{int(tally.get(s, 0))} {APPROVAL_TEXT[s]}" for s in ("approved", "submitted", "open"))
+        + ". Kỳ gần nhất: kỳ mới nhất mà địa phương có số liệu, ở bất kỳ chỉ tiêu nào.")
+    with st.expander(f"Danh sách {len(approvals)} {where}", expanded=len(approvals) <= 10):
+        st.dataframe(pd.DataFrame({
+            "Mã": approvals["locality_code"],
+            "Địa phương": approvals["locality_name"],
+            "Kỳ gần nhất": [fmt.period(p) for p in approvals["period"]],
+            "Trạng thái duyệt": [_approval_text(r) for r in approvals.to_dict("records")],
+            "Lý do trả lại": approvals["reason"].fillna(""),
+        }), hide_index=True, width="stretch", key="ov_approval")

@@ -87,13 +87,17 @@ def setup_view() -> None:
     if missing:
         # Exports draw charts with Chromium; everything else works without it.
         st.warning(missing)
+    approved_only = st.toggle("Chỉ số liệu đã duyệt", key="export_approved",
+                              help="Bật: tiến độ trong tệp chỉ tính từ các kỳ báo cáo đã được duyệt. Tệp ghi rõ "
+                                   "số liệu nào được dùng.")
+    st.caption("Tệp sẽ ghi: " + slides.FIGURES_SHOWN[approved_only] + ".")
     e1, e2 = st.columns(2)
     with e1:
         if st.button("Tạo tệp PowerPoint (.pptx)", icon=":material/co_present:", disabled=bool(missing)):
             try:
                 with st.spinner("Đang vẽ biểu đồ và tạo tệp trình chiếu…"):
                     deck = actions.deck_file(new_locality, new_year,
-                                             "offtrack" if new_order == "offtrack" else "indicator")
+                                             "offtrack" if new_order == "offtrack" else "indicator", approved_only)
             except actions.Refused as exc:
                 st.error(widgets.safe(str(exc)))
             else:
@@ -104,7 +108,7 @@ def setup_view() -> None:
         if st.button("Tạo báo cáo in (.pdf)", icon=":material/print:", disabled=bool(missing)):
             try:
                 with st.spinner("Đang tạo báo cáo PDF…"):
-                    report = actions.report_file(new_locality, new_year)
+                    report = actions.report_file(new_locality, new_year, approved_only)
             except actions.Refused as exc:
                 st.error(widgets.safe(str(exc)))
             else:

@@ -1,4 +1,5 @@
-"""Nhập số liệu: download the template, upload a filled workbook, preview, commit; history and export.
+"""Nhập số liệu: download the template, upload a filled workbook, preview, commit; the approval
+state of each reported period and its submission; history and export.
 
 Thin: widgets -> indicators.web.actions (preview, commit, revert, files) -> render. User-provided
 text (file names, notes, messages that quote cells) is shown only through st.dataframe or
@@ -147,8 +148,58 @@ if uploaded is not None:
                 st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
                 st.rerun()
 
-# --- 3. history -----------------------------------------------------------------------------
-st.subheader("3. Lịch sử số liệu")
+# --- 3. approval of the reported periods ----------------------------------------------------
+st.subheader("3. Trạng thái duyệt các kỳ báo cáo")
+st.caption("Mỗi kỳ báo cáo của một địa phương: chưa nộp → đã nộp (cán bộ nhập liệu nộp) → đã duyệt (cấp trên "
+           "duyệt; kỳ đã duyệt bị khóa, không nhập đè được). Người duyệt có thể trả lại kèm lý do; kỳ bị trả lại "
+           "mở lại để sửa và nộp lại.")
+flash_approval = st.session_state.pop("approval_flash", None)
+if flash_approval:
+    st.success(safe(flash_approval))
+states = data.approval_states(list(options))
+if states.empty:
+    st.caption("Chưa có kỳ báo cáo nào có số liệu trong phạm vi này.")
+else:
+    def _who(name, user) -> str:
+        if not isinstance(user, str) or not user:
+            return ""
+        return user if name == user or not isinstance(name, str) else f"{name} ({user})"
+
+    st.dataframe(pd.DataFrame({
+        "Địa phương": [f"{n} ({c})" for n, c in zip(states["locality_name"], states["locality_code"])],
+        "Kỳ": states["period_label"],
+        "Trạng thái": states["state_label"],
+        "Bởi": [_who(n, u) for n, u in zip(states["changed_by_name"], states["changed_by"])],
+        "Lúc": [t.strftime("%d/%m/%Y %H:%M") if pd.notna(t) else "" for t in states["changed_at"]],
+        "Lý do trả lại": states["reason"].fillna(""),
+        "Có số liệu": states["has_values"].map({True: "có", False: "không"}),
+    }), hide_index=True, width="stretch", key="approval_states",
+        column_config={"Lý do trả lại": st.column_config.TextColumn(width="large"),
+                       "Trạng thái": st.column_config.TextColumn(width="small"),
+                       "Có số liệu": st.column_config.TextColumn(width="small")})
+    submittable = states[(states["state"] == "open") & states["has_values"]]
+    if submittable.empty:
+        st.caption("Không có kỳ nào đang chờ nộp: mọi kỳ có số liệu đã được nộp hoặc đã được duyệt.")
+    else:
+        s1, s2 = st.columns(2)
+        places = list(dict.fromkeys(submittable["locality_code"]))
+        place_names = dict(zip(states["locality_code"], states["locality_name"]))
+        submit_locality = s1.selectbox("Địa phương cần nộp", places, format_func=lambda c: f"{place_names[c]} ({c})",
+                                       key="submit_locality")
+        periods = submittable.loc[submittable["locality_code"] == submit_locality]
+        period_names = dict(zip(periods["period"], periods["period_label"]))
+        submit_period = s2.selectbox("Kỳ báo cáo", list(period_names), format_func=period_names.get,
+                                     key=f"submit_period_{submit_locality}")
+        if st.button("Nộp kỳ báo cáo để duyệt", key="submit_button", icon=":material/send:"):
+            try:
+                st.session_state["approval_flash"] = actions.submit_period(account, submit_locality, submit_period)
+            except actions.Refused as exc:
+                st.error(safe(str(exc)))
+            else:
+                st.rerun()
+
+# --- 4. history -----------------------------------------------------------------------------
+st.subheader("4. Lịch sử số liệu")
 h1, h2 = st.columns(2)
 h_locality = h1.selectbox("Địa phương", list(options), format_func=options.get, key="history_locality")
 indicators = data.history_indicators(h_locality)
@@ -168,8 +219,8 @@ else:
         "Minh họa": hist["is_illustrative"].map({True: "minh họa", False: ""}),
     }), hide_index=True, width="stretch", key="history_table")
 
-# --- 4. export ------------------------------------------------------------------------------
-st.subheader("4. Xuất số liệu hiện hành")
+# --- 5. export ------------------------------------------------------------------------------
+st.subheader("5. Xuất số liệu hiện hành")
 e_locality = st.selectbox("Địa phương (kèm các xã/phường trực thuộc)", list(options), format_func=options.get,
                           key="export_locality")
 c1, c2 = st.columns(2)

@@ -298,6 +298,48 @@ def approval_history(con: duckdb.DuckDBPyConnection, locality_code: str, period:
     return con.cursor().execute(query("approval_history"), {"locality": locality_code, "period": period}).df()
 
 
+def _with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.insert(frame.columns.get_loc("period") + 1, "period_label", [period_label(p) for p in frame["period"]])
+    labels = [RETURNED_LABEL if a == "return" else STATE_LABELS[s]
+              for s, a in zip(frame["state"], frame["last_action"] if "last_action" in frame else [None] * len(frame))]
+    frame.insert(frame.columns.get_loc("state") + 1, "state_label", labels)
+    return frame
+
+
+def approval_list_of(con: duckdb.DuckDBPyConnection, localities: Iterable[str]) -> pd.DataFrame:
+    """approval_list for several localities at once (an officer's province and its communes):
+    locality_code, locality_name, level, then approval_list's columns; newest period first."""
+    frame = con.cursor().execute(query("approval_list_of"), {"localities": sorted(set(localities))}).df()
+    return _with_labels(frame)
+
+
+def approver_reach(con: duckdb.DuckDBPyConnection, account: Account | None) -> str | None:
+    """Where `account` may approve (may_approve): 'all' for an admin, a province code for an active
+    account holding 'approve' whose scope is that province, else None (not an approver)."""
+    if account is None or not account.is_active:
+        return None
+    if account.is_admin:
+        return "all"
+    if not account.locality_code or not has_permission(con, account.user_name):
+        return None
+    place = _place(con, account.locality_code)
+    return account.locality_code if place["level"] == "province" else None
+
+
+def approval_queue(con: duckdb.DuckDBPyConnection, account: Account) -> pd.DataFrame:
+    """The submitted and approved locality × periods `account` may approve or return (empty when it
+    approves nothing): locality_code, locality_name, level, parent_code, period, period_label,
+    state, state_label, submitted_by(_name), submitted_at, changed_by(_name), changed_at."""
+    reach = approver_reach(con, account)
+    if reach is None:
+        return pd.DataFrame(columns=["locality_code", "locality_name", "level", "parent_code", "period",
+                                     "period_label", "state", "state_label", "submitted_by", "submitted_by_name",
+                                     "submitted_at", "changed_by", "changed_by_name", "changed_at"])
+    frame = con.cursor().execute(query("approval_queue"),
+                                 {"province": None if reach == "all" else reach}).df()
+    return _with_labels(frame)
+
+
 def _locks(rows: Iterable[tuple]) -> list[Lock]:
     return [Lock(*r) for r in rows]
 

@@ -37,7 +37,8 @@ def _write(args: argparse.Namespace, build):
 
 
 def _cmd_deck(args: argparse.Namespace) -> int:
-    info, code = _write(args, lambda con: build_deck(con, args.locality, args.output, args.year, args.order))
+    info, code = _write(args, lambda con: build_deck(con, args.locality, args.output, args.year, args.order,
+                                                          approved_only=args.approved_only))
     if info is None:
         return code
     print(f"Đã ghi {args.output}: {info.n_slides} trang chiếu ({len(info.chart_slides)} biểu đồ, "
@@ -49,7 +50,8 @@ def _cmd_deck(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from indicators.present.report import build_report  # imported on use: only this command needs it
-    info, code = _write(args, lambda con: build_report(con, args.locality, args.output, args.year))
+    info, code = _write(args, lambda con: build_report(con, args.locality, args.output, args.year,
+                                                            approved_only=args.approved_only))
     if info is None:
         return code
     print(f"Đã ghi {args.output}: báo cáo {info.n_pages} trang (1 trang tổng hợp, "
@@ -66,6 +68,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=int, default=DEFAULT_TARGET_YEAR, help="năm mục tiêu (mặc định 2030)")
     p.add_argument("--order", choices=["indicator", "offtrack"], default="indicator",
                    help="indicator: theo nhóm chỉ tiêu; offtrack: chệch hướng và cần tăng tốc trước")
+    p.add_argument("--approved-only", action="store_true",
+                   help="chỉ tính số liệu của các kỳ báo cáo đã được duyệt (mặc định: mọi số liệu đã báo cáo)")
     p.set_defaults(func=_cmd_deck)
 
     p = sub.add_parser("report", help="báo cáo PDF để in (A4 ngang) của một địa phương")
@@ -73,4 +77,6 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--locality", required=True, help="mã địa phương: 12, 01, 09931")
     p.add_argument("-o", "--output", required=True, help="tệp .pdf cần ghi")
     p.add_argument("--year", type=int, default=DEFAULT_TARGET_YEAR, help="năm mục tiêu (mặc định 2030)")
+    p.add_argument("--approved-only", action="store_true",
+                   help="chỉ tính số liệu của các kỳ báo cáo đã được duyệt (mặc định: mọi số liệu đã báo cáo)")
     p.set_defaults(func=_cmd_report)

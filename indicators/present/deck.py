@@ -118,7 +118,8 @@ def _page_number(slide, number: int, total: int):
           [([(f"{number}/{total}", 12, False, MUTED)], PP_ALIGN.RIGHT)])
 
 
-def _title_slide(prs, locality: str, rows: list[dict], year: int, today: str, illustrative: bool):
+def _title_slide(prs, locality: str, rows: list[dict], year: int, today: str, illustrative: bool,
+                 approved_only: bool = False):
     s = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
     _text(s, MARGIN, Inches(0.7), CONTENT_W, Inches(1.5),
           [[("Tiến độ thực hiện các chỉ tiêu y tế", 40, True, INK)], [(f"đến năm {year}", 40, True, INK)]], anchor=MSO_ANCHOR.BOTTOM)
@@ -128,8 +129,9 @@ def _title_slide(prs, locality: str, rows: list[dict], year: int, today: str, il
     summary = sl.status_summary(rows)
     latest = sl.latest_data_date(rows)
     facts = [[(f"{len(rows)} chỉ tiêu: {summary}", 22, False, INK)],
-             [(f"Ngày xuất: {today}" + (f" · Số liệu đến: {latest}" if latest else ""), 20, False, MUTED)]]
-    _text(s, MARGIN, Inches(4.5), CONTENT_W, Inches(1.3), facts)
+             [(f"Ngày xuất: {today}" + (f" · Số liệu đến: {latest}" if latest else ""), 20, False, MUTED)],
+             [(sl.FIGURES_SHOWN[approved_only], 20, False, MUTED)]]
+    _text(s, MARGIN, Inches(4.5), CONTENT_W, Inches(1.4), facts)
     if illustrative:
         _text(s, MARGIN, Inches(5.95), CONTENT_W, Inches(1.0),
               [[(sl.ILLUSTRATIVE_NOTICE, 20, True, NOTICE_RED)]])
@@ -269,14 +271,15 @@ def chart_figures(slides: list[dict]) -> list:
 
 
 def exportable_progress(con: duckdb.DuckDBPyConnection, locality_code: str, year: int,
-                        what: str) -> tuple[str, LocalityProgress]:
+                        what: str, approved_only: bool = False) -> tuple[str, LocalityProgress]:
     """(locality name, its progress) for an export, or DeckError before any drawing starts:
-    an unknown code, or a locality without targets ("không có gì để {what}")."""
+    an unknown code, or a locality without targets ("không có gì để {what}"). `approved_only`:
+    judged on the approved periods' figures only."""
     name = sl.locality_name(con, locality_code)
     if name is None:
         raise DeckError(f"Không có địa phương mã '{locality_code}'. Mã tỉnh gồm 2 chữ số (01, 12), "
                         "mã xã/phường gồm 5 chữ số (09931).")
-    lp = locality_progress(con, locality_code, year)
+    lp = locality_progress(con, locality_code, year, approved_only=approved_only)
     if not lp.rows:
         raise DeckError(f"{name} ({locality_code}) chưa có chỉ tiêu nào trong các kế hoạch: "
                         f"không có gì để {what}.")
@@ -286,17 +289,18 @@ def exportable_progress(con: duckdb.DuckDBPyConnection, locality_code: str, year
 def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os.PathLike | io.BufferedIOBase,
                year: int = DEFAULT_TARGET_YEAR, order: str = "indicator", *,
                renderer: Renderer | None = None, chromium: str | None = None,
-               today: dt.date | None = None) -> DeckInfo:
+               today: dt.date | None = None, approved_only: bool = False) -> DeckInfo:
     """Write the deck of `locality_code` toward `year` to `out` (a path or a binary buffer).
 
     `order` is "indicator" (the locality page's group order) or "offtrack" (off-track and
     needs-acceleration first; every target is still shown). A `renderer` already started is
     reused; otherwise Chromium is started here, in the background while slides are laid out,
-    and stopped at the end. Raises DeckError (unknown locality, no targets) and
+    and stopped at the end. `approved_only`: judged on approved figures only; the title slide
+    says which figures the deck shows either way. Raises DeckError (unknown locality, no targets) and
     render.ChromiumMissing (no browser), both with a Vietnamese sentence.
     """
     own = renderer is None
-    name, lp = exportable_progress(con, locality_code, year, "trình chiếu")
+    name, lp = exportable_progress(con, locality_code, year, "trình chiếu", approved_only)
     if own:
         renderer = Renderer(chromium).start()   # Chromium loads while the slides are laid out
     try:
@@ -304,7 +308,7 @@ def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os
         prs = Presentation()
         prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
         today_text = fmt.date((today or dt.date.today()).isoformat())
-        _title_slide(prs, name, lp.rows, year, today_text, lp.has_illustrative)
+        _title_slide(prs, name, lp.rows, year, today_text, lp.has_illustrative, approved_only)
         chart_pages = [_chart_slide(prs, x) for x in slides]
         table_pages = _table_slides(prs, slides, year, lp.has_illustrative)
         pngs = renderer.pngs(chart_figures(slides), width=CHART_PX[0], height=CHART_PX[1],

@@ -117,7 +117,7 @@ def _target_block(s: dict, png: bytes | None) -> str:
 
 
 def report_html(locality: str, rows: list[dict], slides: list[dict], pngs: list[bytes | None],
-                year: int, today: str, has_illustrative: bool) -> str:
+                year: int, today: str, has_illustrative: bool, approved_only: bool = False) -> str:
     """The whole report as one self-contained HTML document (pure: no file, no browser)."""
     png_of = {s["key"]: p for s, p in zip(slides, pngs)}
     notice = f'<p class="notice">{_e(sl.ILLUSTRATIVE_NOTICE)}</p>' if has_illustrative else ""
@@ -125,19 +125,20 @@ def report_html(locality: str, rows: list[dict], slides: list[dict], pngs: list[
     summary = sl.status_summary(rows)
     latest = sl.latest_data_date(rows)
     plans = "<br>".join(_e(p) for p in sl.plan_lines(rows))
+    figures = ("chỉ số liệu đã duyệt" if approved_only else "mọi số liệu đã báo cáo")
     table = "".join(
         f"<tr><td>{_e(s['row']['indicator_name'])}</td><td>{_e(s['latest_text'])}</td>"
         f"<td>{_e(sl.target_cell(s['row'], year))}</td><td>{_badge(s['status'])}</td></tr>" for s in slides)
     pages = [f"""<section class="page">
 <h1>Tiến độ thực hiện các chỉ tiêu y tế đến năm {year} – {_e(locality)}</h1>
 <p class="meta">{plans}<br>Ngày in: {_e(today)}{f" · Số liệu đến: {_e(latest)}" if latest else ""}
- · {len(rows)} chỉ tiêu: {_e(summary)}</p>{notice}
+ · {len(rows)} chỉ tiêu: {_e(summary)}<br>{_e(sl.FIGURES_SHOWN[approved_only])}</p>{notice}
 <table class="status"><thead><tr><th>Chỉ tiêu</th><th>Mới nhất</th><th>Mục tiêu {year}</th><th>Trạng thái</th></tr></thead>
 <tbody>{table}</tbody></table></section>"""]
     for title, items in group_pages(slides):
         blocks = "".join(_target_block(s, png_of.get(s["key"])) for s in items)
         pages.append(f"""<section class="page"><h2>{_e(title)}</h2>
-<p class="meta">{_e(locality)} · tiến độ đến năm {year} · ngày in {_e(today)}</p>{short_notice}{blocks}
+<p class="meta">{_e(locality)} · tiến độ đến năm {year} · ngày in {_e(today)} · {_e(figures)}</p>{short_notice}{blocks}
 <p class="legend">{_e(CHART_LEGEND)}</p></section>""")
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8">
@@ -181,11 +182,13 @@ def report_figures(slides: list[dict]) -> list:
 
 def build_report(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os.PathLike | io.BufferedIOBase,
                  year: int = DEFAULT_TARGET_YEAR, *, renderer: Renderer | None = None,
-                 chromium: str | None = None, today: dt.date | None = None) -> ReportInfo:
+                 chromium: str | None = None, today: dt.date | None = None,
+                 approved_only: bool = False) -> ReportInfo:
     """Write the PDF report of `locality_code` toward `year` to `out` (a path or a binary buffer).
     A `renderer` already started is reused for the charts; otherwise one is started and stopped
-    here. Raises deck.DeckError (unknown locality, no targets) and render.ChromiumMissing."""
-    name, lp = exportable_progress(con, locality_code, year, "in")
+    here. `approved_only`: judged on approved figures only; the header says which figures the
+    report shows either way. Raises deck.DeckError (unknown locality, no targets) and render.ChromiumMissing."""
+    name, lp = exportable_progress(con, locality_code, year, "in", approved_only)
     own = renderer is None
     if own:
         renderer = Renderer(chromium).start()
@@ -196,7 +199,7 @@ def build_report(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | 
         if own:
             renderer.close()
     today_text = fmt.date((today or dt.date.today()).isoformat())
-    doc = report_html(name, lp.rows, slides, pngs, year, today_text, lp.has_illustrative)
+    doc = report_html(name, lp.rows, slides, pngs, year, today_text, lp.has_illustrative, approved_only)
     with tempfile.TemporaryDirectory(prefix="report-") as tmp:
         html_path, pdf_path = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
         html_path.write_text(doc, encoding="utf-8")

@@ -38,6 +38,9 @@ ILLUSTRATIVE_NOTICE = i18n.t("illustrative_notice", "vi").replace("**", "")
 ILLUSTRATIVE_SHORT = i18n.t("illustrative_short", "vi")
 # The one-line form, for a slide's footer or a printed page's header.
 ILLUSTRATIVE_BANNER = "DỮ LIỆU MINH HỌA – số liệu báo cáo là số tự tạo để xem thử, không phải số liệu thực."
+# Which reported figures an export is judged on (approval of reported periods, issue 12).
+FIGURES_SHOWN = {False: "Số liệu: mọi số liệu đã báo cáo (kể cả chưa được duyệt)",
+                 True: "Số liệu: chỉ số liệu đã được duyệt"}
 
 
 # --------------------------------------------------------------------------- pure core

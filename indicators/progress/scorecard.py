@@ -275,7 +275,8 @@ def completeness(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str 
                  period: str | None = None, *, expect_all: bool = False) -> pd.DataFrame:
     """Per indicator: the period judged (`period`, else the latest any locality in scope
     reported), n_expected (localities in scope with a target for it, or all when
-    expect_all), n_reported, n_missing, reported_share."""
+    expect_all), n_reported, n_missing, reported_share, n_approved (of the reported, those
+    whose locality × period is approved)."""
     return _frame(_reader(con), query("completeness"),
                   _params(scope_kind, province, period=period, expect_all=expect_all))
 
@@ -288,6 +289,14 @@ def missing_reports(con: duckdb.DuckDBPyConnection, indicator_code: str, scope_k
     return _frame(_reader(con), query("completeness_missing"),
                   _params(scope_kind, province, indicator=indicator_code, period=period,
                           expect_all=expect_all))
+
+
+def approval_latest(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
+                    level: str | None = None) -> pd.DataFrame:
+    """Per locality in scope (of `level` 'province' or 'commune' when given) with a current
+    value: its latest period and that period's approval state (open, submitted, approved;
+    period_approval), last_action, changed_by, changed_by_name, changed_at, reason."""
+    return _frame(_reader(con), query("approval_latest"), _params(scope_kind, province, level=level))
 
 
 def is_province(con: duckdb.DuckDBPyConnection, code: str) -> bool:

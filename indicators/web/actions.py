@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from indicators.auth import admin as accounts_admin
+from indicators.auth import approval
 from indicators.auth.accounts import ROLE_LABELS, ROLES, Account, AccountError, PermissionDenied  # noqa: F401 — roles and their labels, for the account forms
 from indicators.auth.signin import sign_in as check_password
 from indicators.excel import importer
@@ -98,6 +99,41 @@ def reset_password(admin: Account, user_name: str) -> str:
     return _write(lambda con: accounts_admin.set_password(con, admin.user_name, user_name))
 
 
+def end_sessions(admin: Account, user_name: str) -> int:
+    """Sign the account out everywhere (every open session ends, audited); returns how many.
+    Sessions are not data any page caches: the data version is left alone."""
+    with writing(bump=False) as con:
+        return _refusing(lambda: accounts_admin.end_sessions(con, admin.user_name, user_name))
+
+
+def grant_approve(admin: Account, user_name: str) -> str:
+    """Give the account the 'approve' permission (an officer or viewer of a province); a sentence."""
+    return _write(lambda con: approval.grant(con, admin.user_name, user_name, approval.APPROVE))
+
+
+def revoke_approve(admin: Account, user_name: str) -> str:
+    return _write(lambda con: approval.revoke(con, admin.user_name, user_name, approval.APPROVE))
+
+
+# --- approval of reported periods (officers submit, approvers approve or return) -------------
+def submit_period(account: Account, locality_code: str, period: str) -> str:
+    """chưa nộp → đã nộp; returns what was done, in one sentence."""
+    return _write(lambda con: approval.submit(con, locality_code, period, account.user_name).message,
+                  approval.ApprovalInputError)
+
+
+def approve_period(account: Account, locality_code: str, period: str) -> str:
+    """đã nộp → đã duyệt (the period is locked)."""
+    return _write(lambda con: approval.approve(con, locality_code, period, account.user_name).message,
+                  approval.ApprovalInputError)
+
+
+def return_period(account: Account, locality_code: str, period: str, reason: str) -> str:
+    """đã nộp or đã duyệt → chưa nộp, with a reason (required)."""
+    return _write(lambda con: approval.return_period(con, locality_code, period, account.user_name, reason).message,
+                  approval.ApprovalInputError)
+
+
 # --- plans, targets and baselines (admins) ---------------------------------------------------
 def add_plan(admin: Account, **plan) -> None:
     _write(lambda con: plans_admin.add_plan(con, admin.user_name, **plan))
@@ -165,20 +201,24 @@ def exports_available() -> str | None:
     return None if chromium_available() else str(ChromiumMissing())
 
 
-def deck_file(locality_code: str, year: int, order: str) -> bytes:
-    """The meeting deck (.pptx) of one locality; Refused when it cannot be drawn."""
+def deck_file(locality_code: str, year: int, order: str, approved_only: bool = False) -> bytes:
+    """The meeting deck (.pptx) of one locality (on approved figures only when asked); Refused
+    when it cannot be drawn."""
     from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
     buffer = io.BytesIO()
-    _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order), RenderError, DeckError)
+    _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order, approved_only=approved_only),
+          RenderError, DeckError)
     return buffer.getvalue()
 
 
-def report_file(locality_code: str, year: int) -> bytes:
-    """The printable PDF report of one locality; Refused when it cannot be drawn."""
+def report_file(locality_code: str, year: int, approved_only: bool = False) -> bytes:
+    """The printable PDF report of one locality (on approved figures only when asked); Refused
+    when it cannot be drawn."""
     from indicators.present.deck import DeckError
     from indicators.present.report import build_report   # only this export needs it
     buffer = io.BytesIO()
-    _read(lambda con: build_report(con, locality_code, buffer, year=year), RenderError, DeckError)
+    _read(lambda con: build_report(con, locality_code, buffer, year=year, approved_only=approved_only),
+          RenderError, DeckError)
     return buffer.getvalue()
 
 

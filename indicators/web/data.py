@@ -12,7 +12,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from indicators.auth.accounts import account_table
+from indicators.auth import approval
+from indicators.auth.accounts import Account, account_table
 from indicators.excel import importer
 from indicators.plans import admin as plans_admin
 from indicators.present.slides import slides_for
@@ -57,7 +58,11 @@ has_illustrative_data = _cached(dataset.has_illustrative_data)
 
 
 # --- progress ---------------------------------------------------------------------------------
-progress_of = _cached(locality_progress)                    # (locality_code, year) -> LocalityProgress
+def _progress(con, locality_code: str, year: int, approved_only: bool = False):
+    return locality_progress(con, locality_code, year, approved_only=approved_only)
+
+
+progress_of = _cached(_progress)                            # (locality_code, year[, approved_only]) -> LocalityProgress
 milestone_years = _cached(target_years)                      # (locality_code) -> [2026, 2030, …]
 
 
@@ -68,8 +73,8 @@ def _slides(con, order: str, locality_code: str | None, indicator_code: str | No
 slides = _cached(_slides, spinner="Đang chuẩn bị các trang trình chiếu…")
 
 
-def _scorecard_cells(con, scope: str, province: str | None, year: int) -> pd.DataFrame:
-    return sc.scorecard(con, scope, province, year, columns=sc.OVERVIEW_COLUMNS)
+def _scorecard_cells(con, scope: str, province: str | None, year: int, approved_only: bool = False) -> pd.DataFrame:
+    return sc.scorecard(con, scope, province, year, columns=sc.OVERVIEW_COLUMNS, approved_only=approved_only)
 
 
 # A resource cache: the national scorecard (90k cells) is shared read-only by every session
@@ -77,6 +82,7 @@ def _scorecard_cells(con, scope: str, province: str | None, year: int) -> pd.Dat
 scorecard_cells = _cached(_scorecard_cells, spinner="Đang tính bảng điểm…", resource=True, max_entries=32)
 completeness = _cached(sc.completeness)                      # (scope, province)
 missing_reports = _cached(sc.missing_reports)                # (indicator, scope, province)
+approval_latest = _cached(sc.approval_latest)                # (scope, province, level)
 province_rollup = _cached(sc.province_rollup)                # (province)
 indicator_across = _cached(sc.indicator_across)              # (indicator, scope, province, year)
 trajectories = _cached(sc.trajectories)                      # (indicator, scope, province)
@@ -127,3 +133,27 @@ def history_indicators(locality_code: str) -> list[tuple[str, str, int]]:
 def recent_uploads(limit: int = 20) -> pd.DataFrame:
     return _fresh(importer.recent_uploads, limit)
 
+
+
+# --- approval of reported periods: read fresh (an officer or approver expects their change) --
+def approval_states(localities: list[str]) -> pd.DataFrame:
+    """Every period with values or a state of these localities, newest first (approval_list_of)."""
+    return _fresh(approval.approval_list_of, list(localities))
+
+
+def approval_queue(account: Account) -> pd.DataFrame:
+    """The submitted and approved periods `account` may approve or return."""
+    return _fresh(approval.approval_queue, account)
+
+
+def approval_history(locality_code: str, period: str | None = None) -> pd.DataFrame:
+    return _fresh(approval.approval_history, locality_code, period)
+
+
+def approver_reach(account: Account | None) -> str | None:
+    """'all' (an admin), a province code (an account holding 'approve'), or None."""
+    return _fresh(approval.approver_reach, account)
+
+
+def permissions() -> pd.DataFrame:
+    return _fresh(approval.permissions)

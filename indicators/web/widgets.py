@@ -98,6 +98,24 @@ def scope_picker(params, *, key_prefix: str) -> tuple[str, str | None, int]:
     return scope, (province if scope != "country" else None), year
 
 
+APPROVED_ONLY_SHOWN = {False: "Đang hiện: mọi số liệu đã báo cáo (gồm cả số liệu chưa được duyệt).",
+                       True: "Đang hiện: chỉ số liệu đã được duyệt (kỳ báo cáo đã được cấp trên duyệt)."}
+
+
+def approved_only_toggle(container, params, *, key: str) -> bool:
+    """The "Chỉ số liệu đã duyệt" toggle, read from and written back to the URL (`approved=1`),
+    with a caption that always says which figures the page shows."""
+    approved_only = container.toggle("Chỉ số liệu đã duyệt", value=params.get("approved") == "1", key=key,
+                                     help="Bật: tiến độ chỉ tính từ các kỳ báo cáo đã được duyệt. Tắt: mọi số "
+                                          "liệu đã báo cáo, kể cả chưa nộp hoặc chưa duyệt.")
+    if approved_only:
+        params["approved"] = "1"
+    elif "approved" in params:
+        del params["approved"]
+    container.caption(APPROVED_ONLY_SHOWN[approved_only])
+    return approved_only
+
+
 def flash(page: str) -> None:
     """Show (once) the success message an action on `page` left before its rerun."""
     message = st.session_state.pop(f"{page}_flash", None)

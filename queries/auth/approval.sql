@@ -86,3 +86,55 @@ select p.user_name, u.display_name, u.role, u.locality_code, p.permission, p.gra
 from account_permission as p
 inner join account as u on u.user_name = p.user_name
 order by p.user_name, p.permission
+
+-- name: approval_list_of
+-- approval_list for several localities ($localities) at once, with each locality's name: every
+-- locality × period with committed reported values or an approval row, newest period first.
+with reported as (
+    select distinct o.locality_code, o.period
+    from observation as o
+    semi join upload as u on u.upload_id = o.upload_id and u.state = 'committed'
+    where o.locality_code in (select unnest($localities))
+), periods as (
+    select locality_code, period from reported
+    union
+    select locality_code, period from period_approval where locality_code in (select unnest($localities))
+)
+select p.locality_code,
+       l.name as locality_name,
+       l.level,
+       p.period,
+       coalesce(a.state, 'open') as state,
+       a.last_action,
+       a.changed_by,
+       coalesce(u.display_name, a.changed_by) as changed_by_name,
+       a.changed_at,
+       a.reason,
+       (p.locality_code, p.period) in (select (locality_code, period) from reported) as has_values
+from periods as p
+inner join locality as l on l.locality_code = p.locality_code
+left join period_approval as a on a.locality_code = p.locality_code and a.period = p.period
+left join account as u on u.user_name = a.changed_by
+order by left(p.period, 4) desc, p.period desc, l.level desc, p.locality_code
+
+-- name: approval_queue
+-- The submitted and approved locality × periods an approver reaches: every locality when
+-- $province is null (an admin), else the communes of province $province. Who submitted and
+-- when (the latest submit of the period), and the current state's change.
+with last_submit as (
+    select locality_code, period, arg_max(changed_by, step) as submitted_by, max(changed_at) as submitted_at
+    from period_approval_history
+    where action = 'submit'
+    group by locality_code, period
+)
+select a.locality_code, l.name as locality_name, l.level, l.parent_code, a.period, a.state,
+       s.submitted_by, coalesce(su.display_name, s.submitted_by) as submitted_by_name, s.submitted_at,
+       a.changed_by, coalesce(u.display_name, a.changed_by) as changed_by_name, a.changed_at
+from period_approval as a
+inner join locality as l on l.locality_code = a.locality_code
+left join last_submit as s on s.locality_code = a.locality_code and s.period = a.period
+left join account as su on su.user_name = s.submitted_by
+left join account as u on u.user_name = a.changed_by
+where a.state in ('submitted', 'approved')
+    and ($province is null or (l.level = 'commune' and l.parent_code = $province))
+order by a.state desc, a.changed_at, a.locality_code, a.period

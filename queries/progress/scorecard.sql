@@ -638,7 +638,8 @@ order by province_code, indicator_code, period_time, period
 -- else the latest period (greatest midpoint, then text) any locality in scope reported for
 -- that indicator. Expected: the localities in scope with a target for the indicator (any plan,
 -- any year), or every locality in scope when $expect_all. n_reported counts the expected
--- localities with a current value for that period.
+-- localities with a current value for that period; n_approved those of them whose
+-- locality × period an approver has approved (period_approval, migration 007).
 with scope as (
     select locality_code
     from locality
@@ -660,12 +661,12 @@ periods as (
 ),
 
 reported as (
-    select l.indicator_code, l.locality_code
+    select l.indicator_code, l.locality_code, l.last_period as period
     from latest as l
     inner join periods as p on p.indicator_code = l.indicator_code and p.period = l.last_period
     where $period is null
     union all
-    select indicator_code, locality_code
+    select indicator_code, locality_code, period
     from current_observation
     where $period is not null
         and period = $period
@@ -692,12 +693,15 @@ final as (
         count(e.locality_code) as n_expected,
         count(r.locality_code) as n_reported,
         count(e.locality_code) - count(r.locality_code) as n_missing,
-        count(r.locality_code) / count(e.locality_code) as reported_share
+        count(r.locality_code) / count(e.locality_code) as reported_share,
+        count(a.locality_code) as n_approved
     from indicator as i
     inner join expected as e on e.indicator_code = i.indicator_code
     left join periods as p on p.indicator_code = i.indicator_code
     left join reported as r
         on r.indicator_code = e.indicator_code and r.locality_code = e.locality_code
+    left join period_approval as a
+        on a.locality_code = r.locality_code and a.period = r.period and a.state = 'approved'
     group by i.indicator_code, i.name_vi, i.indicator_group
 )
 
@@ -760,6 +764,35 @@ final as (
 
 select * from final
 order by province_code, level desc, locality_code
+
+
+-- name: approval_latest
+-- The approval state of each locality's latest reported period: the localities in scope (only
+-- those of level $level when it is not null) with a current value, their latest period
+-- (greatest midpoint, then text), its state (open where no row), who changed it last, when,
+-- and the reason of a return.
+with scope as (
+    select locality_code, name as locality_name, level, coalesce(parent_code, locality_code) as province_code
+    from locality
+    where in_scope($scope_kind, $province, locality_code, coalesce(parent_code, locality_code))
+        and ($level is null or level = $level)
+),
+
+latest as (
+    select locality_code, arg_max(period, (period_time, period)) as period
+    from current_observation
+    where in_scope($scope_kind, $province, locality_code, province_code)
+    group by locality_code
+)
+
+select s.locality_code, s.locality_name, s.level, s.province_code, l.period,
+       coalesce(a.state, 'open') as state, a.last_action, a.changed_by,
+       coalesce(u.display_name, a.changed_by) as changed_by_name, a.changed_at, a.reason
+from scope as s
+inner join latest as l on l.locality_code = s.locality_code
+left join period_approval as a on a.locality_code = l.locality_code and a.period = l.period
+left join account as u on u.user_name = a.changed_by
+order by s.province_code, s.level desc, s.locality_code
 
 
 -- name: trajectories

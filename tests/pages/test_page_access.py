@@ -48,7 +48,7 @@ def pages_of(at: AppTest) -> set[str]:
     (None, DASHBOARDS | {"sign_in.py"}),
     ("lanhdao", DASHBOARDS | {"sign_in.py"}),
     ("canbo_hd", DASHBOARDS | UPLOAD | {"sign_in.py"}),
-    ("quantri", DASHBOARDS | UPLOAD | ADMIN | {"sign_in.py"}),
+    ("quantri", DASHBOARDS | UPLOAD | {"approval.py"} | ADMIN | {"sign_in.py"}),   # approvers: test_page_approval
 ])
 def test_navigation_follows_the_role(accounts, user, expected):
     assert pages_of(app(user)) == expected

@@ -299,3 +299,13 @@ def test_renderer_keeps_the_input_order(renderer, con):
     assert renderer.pngs(figs, width=500, height=200, scale=1) == one_by_one
     assert len(set(one_by_one)) == 3
     assert renderer.pngs([], width=500, height=200) == []
+
+
+@pytest.mark.parametrize("approved_only,said", [(False, "Số liệu: mọi số liệu đã báo cáo (kể cả chưa được duyệt)"),
+                                                (True, "Số liệu: chỉ số liệu đã được duyệt")])
+def test_the_title_slide_says_which_figures_it_shows(con, approved_only, said):
+    name, lp = dk.exportable_progress(con, "12", 2030, "trình chiếu", approved_only)
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = dk.SLIDE_W, dk.SLIDE_H
+    title = dk._title_slide(prs, name, lp.rows, 2030, "02/03/2026", lp.has_illustrative, approved_only)
+    assert said in slide_text(title)

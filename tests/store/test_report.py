@@ -138,3 +138,13 @@ def test_cli_report(seeded_db, chromium, tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().startswith(b"%PDF") and "6 trang" in done.stdout
+
+
+@pytest.mark.parametrize("approved_only,said", [(False, "mọi số liệu đã báo cáo (kể cả chưa được duyệt)"),
+                                                (True, "chỉ số liệu đã được duyệt")])
+def test_report_says_which_figures_it_shows(con, approved_only, said):
+    lp = locality_progress(con, "12", approved_only=approved_only)
+    slides = sl.slides_of_locality(lp, "Tỉnh Lai Châu")
+    html = rp.report_html("Tỉnh Lai Châu", lp.rows, slides, [None] * len(slides), 2030, "02/03/2026",
+                          lp.has_illustrative, approved_only)
+    assert f"Số liệu: {said}" in html
