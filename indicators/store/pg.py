@@ -96,7 +96,8 @@ class PgStore:
         """A new replica at migration `upto` (None: every migration), filled from PostgreSQL."""
         self.replica = duckdb.connect(":memory:")
         migrate(self.replica, upto=upto)
-        self.current = upto is None   # at this program's schema: the derived tables exist (AFTER_SYNC)
+        # At this program's schema: the derived tables exist, the AFTER_SYNC hooks can refresh them.
+        self.current = upto is None or upto >= _migrations()[-1][0]
         self.tables = self._replicated()
         self.version: int | None = None
         self.generation: int | None = None

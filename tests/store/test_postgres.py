@@ -272,3 +272,20 @@ def test_a_database_left_at_an_earlier_migration_is_upgraded_keeping_its_data(pg
     xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
     imported = cli(pg_url, "import", str(xlsx), "--user", "canbo-lc")
     assert imported.returncode == 0, imported.stderr
+
+
+def test_a_process_that_did_not_create_the_database_keeps_its_caches_fresh(pg_url, tmp_path):
+    """A replica built from an existing database (every app process but the first) refreshes the
+    overview's caches after catching up with another process's import, as the first one does."""
+    from indicators.progress import scorecard as sc
+    built(pg_url)
+    pg.forget(pg_url)   # this process now opens the database as any later one does
+    with gate.reading(pg_url) as con:
+        assert sc.is_current_fresh(con)
+    xlsx = tmp_path / "bhyt.xlsx"
+    xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
+    assert cli(pg_url, "import", str(xlsx), "--user", "canbo-lc").returncode == 0
+    with gate.reading(pg_url) as con:
+        assert sc.is_current_fresh(con)
+        assert con.execute("select value from current_observation where locality_code = '12' and "
+                           "indicator_code = 'bhyt_coverage' and period = '2026'").fetchall() == [(95.5,)]
