@@ -150,9 +150,18 @@ def approval_history(locality_code: str, period: str | None = None) -> pd.DataFr
     return _fresh(approval.approval_history, locality_code, period)
 
 
+_approver_reach = _cached(approval.approver_reach)
+
+
 def approver_reach(account: Account | None) -> str | None:
-    """'all' (an admin), a province code (an account holding 'approve'), or None."""
-    return _fresh(approval.approver_reach, account)
+    """'all' (an admin), a province code (an account holding 'approve'), or None. app.py asks on
+    every run: no read for a visitor or an admin, a cached one (keyed on the data version, which
+    a grant or a revoke changes) for anyone else."""
+    if account is None or not account.is_active:
+        return None
+    if account.is_admin:
+        return "all"
+    return _approver_reach(account)
 
 
 def permissions() -> pd.DataFrame:
