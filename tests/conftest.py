@@ -15,6 +15,22 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.pop("INDICATORS_DATABASE_URL", None)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _light_password_hashing():
+    """argon2id with its smallest work factors inside the test process. The product's defaults
+    (about 0.2 s and 64 MiB a hash or check, on purpose) made every account a test adds, and
+    every sign-in it tries, cost that much; the algorithm, the stored format and every rule
+    around them are unchanged. Commands and app servers the tests start as processes keep the
+    real cost (they verify with the parameters stored in each hash)."""
+    from argon2 import PasswordHasher
+
+    from indicators.auth import signin
+    saved = signin._hasher, signin._dummy_hash
+    signin._hasher, signin._dummy_hash = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1), None
+    yield
+    signin._hasher, signin._dummy_hash = saved
+
+
 @pytest.fixture(scope="session")
 def seeded_db_template(tmp_path_factory) -> Path:
     """A database built by init-db (catalogue + illustrative samples); copy it, don't write to it."""
@@ -52,12 +68,9 @@ def chromium() -> str:
 
 
 
-@pytest.fixture
-def pg_url() -> str:
-    """A new, empty PostgreSQL database on the server at $INDICATORS_TEST_PG_URL (started by
-    .ci/run; locally: scripts/pg_cluster.sh start DIR), dropped afterwards. Skips locally
-    without it; in CI its absence is a failure."""
-    import uuid
+def _pg_server() -> str:
+    """The PostgreSQL server of the tests ($INDICATORS_TEST_PG_URL, started by .ci/run; locally:
+    scripts/pg_cluster.sh start DIR). Skips locally without it; in CI its absence is a failure."""
     server = os.environ.get("INDICATORS_TEST_PG_URL")
     if not server:
         reason = ("PostgreSQL is not running for the tests (scripts/pg_cluster.sh start /tmp/pg, then export "
@@ -65,20 +78,87 @@ def pg_url() -> str:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail("CI=true but " + reason.replace(": PostgreSQL test skipped", ""))
         pytest.skip(reason)
+    return server
+
+
+def _pg_admin(server: str, sql: str) -> None:
     import adbc_driver_postgresql.dbapi as pgdb
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = pgdb.connect(server, autocommit=True)
-    cur = admin.cursor()
-    cur.execute(f"create database {name}")
-    base = server.rsplit("/", 1)[0]
+    with pgdb.connect(server, autocommit=True) as con, con.cursor() as cur:
+        cur.execute(sql)
+
+
+def _pg_database(server: str, name: str, *, template: str | None = None) -> str:
+    """Create database `name` on the server (a copy of `template`, if given); its URL."""
+    _pg_admin(server, f"create database {name}" + (f" template {template}" if template else ""))
+    return f"{server.rsplit('/', 1)[0]}/{name}"
+
+
+def _pg_drop(server: str, url: str) -> None:
+    from indicators.store import pg
+    pg.forget(url)
+    _pg_admin(server, f"drop database if exists {url.rsplit('/', 1)[1]} with (force)")
+
+
+@pytest.fixture
+def pg_url():
+    """A new, empty PostgreSQL database on the test server (see _pg_server), dropped afterwards."""
+    import uuid
+    server = _pg_server()
+    url = _pg_database(server, "t_" + uuid.uuid4().hex[:12])
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        from indicators.store import pg
-        pg.forget(f"{base}/{name}")
-        cur.execute(f"drop database if exists {name} with (force)")
-        cur.close()
-        admin.close()
+        _pg_drop(server, url)
+
+
+@pytest.fixture(scope="session")
+def _store_templates(tmp_path_factory):
+    """Databases built once per test session, by name and backend, that store_copy copies."""
+    made: dict[tuple[str, str], str | Path] = {}
+    yield made
+    for (backend, _), target in made.items():
+        if backend == "postgres":
+            _pg_drop(os.environ["INDICATORS_TEST_PG_URL"], str(target))
+
+
+@pytest.fixture
+def store_copy(_store_templates, tmp_path_factory, tmp_path, request):
+    """store_copy(backend, name, build) -> a private store for this test: a copy of the template
+    `name` on `backend` ('duckdb': a file; 'postgres': CREATE DATABASE … TEMPLATE on the test
+    server), built once per session by build(target) (e.g. init_db and accounts). Building a
+    store takes seconds on PostgreSQL; copying one takes a fraction of that."""
+    import uuid
+
+    def make(backend: str, name: str, build, *, file: str = "health.duckdb") -> str | Path:
+        key = (backend, name)
+        if backend == "duckdb":
+            if key not in _store_templates:
+                path = tmp_path_factory.mktemp("store-template") / f"{name}.duckdb"
+                build(path)
+                _store_templates[key] = path
+            template, copy = Path(_store_templates[key]), tmp_path / file
+            shutil.copy(template, copy)
+            shutil.copy(template.with_name(template.name + ".version"), copy.with_name(copy.name + ".version"))
+            return copy
+        if backend != "postgres":
+            raise ValueError(backend)
+        server = _pg_server()
+        if key not in _store_templates:
+            url = _pg_database(server, f"tpl_{name}_{uuid.uuid4().hex[:8]}")
+            try:
+                build(url)
+            except BaseException:
+                _pg_drop(server, url)
+                raise
+            from indicators.store import pg
+            pg.forget(url)   # a template database must have no connection when it is copied
+            _store_templates[key] = url
+        template = str(_store_templates[key]).rsplit("/", 1)[1]
+        url = _pg_database(server, "t_" + uuid.uuid4().hex[:12], template=template)
+        request.addfinalizer(lambda: _pg_drop(server, url))
+        return url
+
+    return make
 
 
 def signed_in(at, user_name: str, *, idle_minutes: float = 0, db=None):

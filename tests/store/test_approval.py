@@ -22,11 +22,7 @@ LOCKED = ("Kỳ Quý I/2026 của Xã Hưng Đạo đã được Người duyệ
           "đề nghị người duyệt trả lại kỳ này.")
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request, tmp_path):
-    """A store without the illustrative samples, with: an admin, the officer of Xã Hưng Đạo, the
-    officer of Lai Châu, a Hà Nội viewer, and two province approvers (Hà Nội, Lai Châu)."""
-    target = tmp_path / "health.duckdb" if request.param == "duckdb" else request.getfixturevalue("pg_url")
+def _build(target) -> None:
     init_db(target, samples=False)
     with gate.writing(target) as con:
         add_account(con, "admin", "admin", None)
@@ -38,7 +34,14 @@ def store(request, tmp_path):
         con.execute("update account set display_name = 'Người duyệt Hà Nội' where user_name = 'duyet-hn'")
         approval.grant(con, "admin", "duyet-hn")
         approval.grant(con, "admin", "duyet-lc")
-    return target
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request, store_copy):
+    """A store without the illustrative samples, with: an admin, the officer of Xã Hưng Đạo, the
+    officer of Lai Châu, a Hà Nội viewer, and two province approvers (Hà Nội, Lai Châu); built
+    once per session and backend, copied for each test."""
+    return store_copy(request.param, "approval", _build)
 
 
 def act(target, action: str, user: str, locality: str = COMMUNE, period: str = Q1, reason: str | None = None):

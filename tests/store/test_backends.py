@@ -16,14 +16,17 @@ from indicators.store import gate
 from tests.store.test_import import add_account, workbook
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
-def store(request, tmp_path):
-    target = tmp_path / "health.duckdb" if request.param == "duckdb" else request.getfixturevalue("pg_url")
+def _build(target) -> None:
     init_db(target)
     with gate.writing(target) as con:
         add_account(con, "admin", "admin", None)
         add_account(con, "canbo-lc", "officer", "12")
-    return target
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store(request, store_copy):
+    """A seeded store with an admin and Lai Châu's officer, built once per session and backend."""
+    return store_copy(request.param, "backends", _build)
 
 
 def upload(target, rows, user="canbo-lc", name="bao_cao.xlsx", **commit):
@@ -79,17 +82,13 @@ def test_rows_outside_the_scope_are_refused_and_the_attempt_audited(store):
     assert (n, uploads) == (1, 0)
 
 
-def test_the_scorecard_reads_the_same_caches_as_a_file(store, tmp_path):
+def test_the_scorecard_reads_the_same_caches_as_a_file(store, store_copy):
     """The overview's caches are current after an import on either backend, and the national
     scorecard equals one computed on a DuckDB file holding the same rows."""
     rows = [["12", "bhyt_coverage", "2026", 95.5], ["03640", "bhyt_coverage", "2026", 90.0]]
     upload(store, rows, user="admin")
-    reference = tmp_path / "reference.duckdb"
-    if str(reference) != str(store):
-        init_db(reference)
-        with gate.writing(reference) as con:
-            add_account(con, "admin", "admin", None)
-        upload(reference, rows, user="admin")
+    reference = store_copy("duckdb", "backends", _build, file="reference.duckdb")
+    upload(reference, rows, user="admin")
     frames = []
     for target in (store, reference):
         with gate.reading(target) as con:
