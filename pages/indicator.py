@@ -1,8 +1,7 @@
 """Chỉ tiêu: one indicator across the localities in scope — ranking, trajectories, table."""
-import pandas as pd
 import streamlit as st
 
-from indicators.web import actions, charts, data, fmt, statuses, widgets
+from indicators.web import actions, data, views, widgets
 
 params = st.query_params
 st.title("Chỉ tiêu")
@@ -31,40 +30,21 @@ c1, c2 = st.columns([2, 1])
 show = c1.segmented_control("Hiển thị", ["top", "bottom", "all"], default="top", key="ind_show", required=True,
                             format_func={"top": "Đứng đầu", "bottom": "Cuối bảng", "all": "Tất cả"}.get)
 n = c2.number_input("Số địa phương", 5, 5000, 30, key="ind_n")
-ranked = df.dropna(subset=["latest_value"])
-part = ranked if show == "all" else (ranked.head(int(n)) if show == "top" else ranked.tail(int(n)))
-if len(part) > 300:
-    st.caption(f"Biểu đồ xếp hạng vẽ 300 trên {len(part)} địa phương; bảng bên dưới có đủ.")
-    part = part.head(300)
-st.plotly_chart(charts.ranked_figure(part, unit=unit, decimals=decimals, value_kind=kind, direction=ind["direction"],
-                              title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]}),
-                config={"displaylogo": False}, key="ind_ranked")
+# The two figures, built once per data version and choice for every session.
+figs = views.indicator_figures(indicator, scope, province, year, show, int(n))
+if figs["n_ranked_of"] > figs["n_ranked"]:
+    st.caption(f"Biểu đồ xếp hạng vẽ {figs['n_ranked']} trên {figs['n_ranked_of']} địa phương; bảng bên dưới có đủ.")
+st.plotly_chart(figs["ranked"], config={"displaylogo": False}, key="ind_ranked")
 
 st.subheader("Diễn biến theo thời gian")
-multiples = part["locality_code"].head(12).tolist()
-traj = data.trajectories(indicator, scope, province)
-traj = traj[traj["locality_code"].isin(multiples)]
-# Panels in the ranking's order.
-traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
-    .sort_values(["_order", "period_time"])
-if traj.empty:
+if figs["multiples"] is None:
     st.caption("Chưa có số liệu báo cáo.")
 else:
-    st.caption(f"{len(multiples)} địa phương đầu tiên của biểu đồ trên, cùng thang đo.")
-    st.plotly_chart(charts.small_multiples(traj, unit=unit, title_of=names), config={"displaylogo": False}, key="ind_multiples")
+    st.caption(f"{figs['n_multiples']} địa phương đầu tiên của biểu đồ trên, cùng thang đo.")
+    st.plotly_chart(figs["multiples"], config={"displaylogo": False}, key="ind_multiples")
 
 st.subheader("Bảng")
-table = pd.DataFrame({
-    "Hạng": df["rank"],
-    "Địa phương": [names.get(c, c) for c in df["locality_code"]],
-    "Mã": df["locality_code"],
-    "Mới nhất": [fmt.value(v, unit, decimals, kind) if pd.notna(v) else "–" for v in df["latest_value"]],
-    "Kỳ": [fmt.period(p) if isinstance(p, str) else "–" for p in df["latest_period"]],
-    "Mục tiêu": [fmt.target(c, v, unit, decimals, kind) if pd.notna(v) else "Chỉ tiêu định tính"
-                 for c, v in zip(df["target_comparator"], df["target_value"])],
-    "Năm mục tiêu": df["target_year"],
-    "Trạng thái": [statuses.status_text(s) for s in df["status"]],
-})
+table = views.indicator_table(indicator, scope, province, year)
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 560))
 d1, d2, _ = st.columns([1, 1, 4])
 # Callables: the files are built only when someone clicks.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.web import charts, data, fmt, fold, matches, slides, statuses, widgets
+from indicators.web import data, fmt, fold, matches, slides, statuses, views, widgets
 
 DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -17,10 +17,12 @@ params = st.query_params
 safe = widgets.safe
 
 
+_province_labels = {c: f"{n} ({c})" + (" · có chỉ tiêu" if t else "")
+                    for c, n, t in zip(provinces["locality_code"], provinces["name"], provinces["n_targets"])}
+
+
 def _province_label(code: str) -> str:
-    row = provinces.loc[provinces["locality_code"] == code].iloc[0]
-    mark = " · có chỉ tiêu" if row["n_targets"] else ""
-    return f"{row['name']} ({code}){mark}"
+    return _province_labels[code]
 
 
 # --- which locality: from the URL first (shareable), else the default --------------------
@@ -64,7 +66,8 @@ params.update({"locality": locality, "year": str(year)})
 approved_only = widgets.approved_only_toggle(st, params, key="loc_approved")
 
 # --- the locality's progress -------------------------------------------------------------
-lp = data.progress_of(locality, year, approved_only)
+# The progress and its nine-odd figures, built once per data version for every session.
+lp, figures = views.locality(locality, year, approved_only)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
 st.subheader(safe(f"{name} ({locality}){parent}"))
@@ -89,7 +92,6 @@ st.caption(f"Tiến độ đến năm {year}: {len(lp.rows)} chỉ tiêu trong c
 
 def render_card(r: dict) -> None:
     d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
-    obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
     with st.container(border=True):
         st.markdown(f"**{safe(r['indicator_name'])}**")
         st.caption(safe(r["indicator_group"]))
@@ -121,7 +123,7 @@ def render_card(r: dict) -> None:
         for f in facts:
             if f.startswith(own_line):
                 st.caption(safe(f))
-        st.plotly_chart(charts.progress_figure(r, obs, ms), config=CHART_CONFIG,
+        st.plotly_chart(figures[(r["plan_code"], r["indicator_code"])], config=CHART_CONFIG,
                         key=f"chart-{r['plan_code']}-{r['indicator_code']}")
 
 

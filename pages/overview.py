@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from indicators.web import data, fmt, i18n, scorecard_table, statuses, widgets
+from indicators.web import data, fmt, i18n, scorecard_table, statuses, views, widgets
 
 STATUSES = statuses.STATUSES
 params = st.query_params
@@ -53,43 +53,17 @@ show = g3.selectbox("Hiển thị", ["all", "top", "bottom"], key="ov_show",
                     format_func={"all": "Tất cả", "top": "N đứng đầu", "bottom": "N cuối bảng"}.get)
 n = g4.number_input("N", min_value=1, max_value=5000, value=20, key="ov_n")
 
-values, status, trend = scorecard_table.pivot(cells[cells["indicator_code"].isin(ind_in_scope["indicator_code"])],
-                              ind_in_scope, picked or None)
-if sort_by == "attention":
-    order = scorecard_table.attention_order(status)
-else:
-    direction = indicators.set_index("indicator_code").at[sort_by, "direction"]
-    order = scorecard_table.rank_by(values, sort_by, direction)
-order = list(order)
-if show == "top":
-    order = order[: int(n)]
-elif show == "bottom":
-    order = order[-int(n):]
-values, status, trend = values.loc[order], status.loc[order], trend.loc[order]
-
-# --- the scorecard ---------------------------------------------------------------------------
-names = localities.set_index("locality_code")["locality_name"]
-texts = scorecard_table.cell_texts(values, status, trend, ind_in_scope)
-table = texts.copy()
-table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
-colours = status
+# Pivoted, ranked, formatted and tinted once per data version and choice, for every session.
+view = views.overview_table(scope, province, year, approved_only, level, tuple(picked),
+                            tuple(ind_in_scope["indicator_code"]), sort_by, show, int(n))
+table, order = view["table"], view["order"]
 columns = {"locality": st.column_config.TextColumn("Địa phương", pinned=True, width="medium")}
 columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names[c]), help=widgets.safe(ind_names[c]))
-                for c in values.columns})
-
-
-def _style(frame: pd.DataFrame) -> pd.DataFrame:
-    css = pd.DataFrame("", index=frame.index, columns=frame.columns)
-    for col in colours.columns:
-        css[col] = [f"background-color: {statuses.STATUS_TINTS[s]}" if isinstance(s, str) else ""
-                    for s in colours[col]]
-    return css
-
-
-st.markdown(f"**Bảng điểm** – {len(table)} địa phương × {len(values.columns)} chỉ tiêu, tiến độ đến năm {year}. "
+                for c in view["columns"]})
+st.markdown(f"**Bảng điểm** – {len(table)} địa phương × {len(view['columns'])} chỉ tiêu, tiến độ đến năm {year}. "
             "Bấm vào một dòng để mở trang Địa phương; bấm tiêu đề cột để sắp xếp.")
 event = st.dataframe(
-    table.reset_index(drop=True).style.apply(lambda _: _style(table).reset_index(drop=True), axis=None),
+    table.style.apply(lambda _: view["css"], axis=None),
     hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), on_select="rerun",
     selection_mode="single-row", key="ov_table",
     column_config=columns,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -160,3 +161,31 @@ def test_first_start_builds_the_database_and_a_restart_keeps_it(tmp_path, monkey
     with gate.reading(db) as con:
         after = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in before}
     assert after == before and before["locality"] == 3355
+
+
+def test_a_commit_shows_on_the_next_rerun_in_the_card_and_its_chart(seeded_db):
+    """The cards' figures are built once per data version and shared by every session
+    (web.views): a value committed by anyone is in the card and its chart at the next rerun."""
+    from indicators.excel import importer
+    from tests.store.test_import import add_account, workbook
+
+    def bhyt_card(at: AppTest) -> tuple[str, str]:
+        titles = [plain(m.value) for m in at.markdown]
+        start = titles.index("**Tỷ lệ dân số tham gia bảo hiểm y tế**")
+        latest = next(t for t in titles[start:] if t.startswith("Mới nhất"))
+        hovers = [h for c in at.get("plotly_chart") for trace in json.loads(c.proto.spec)["data"]
+                  for h in trace.get("customdata") or [] if isinstance(h, str)]
+        return latest, hovers
+
+    at = open_app("12")
+    before, charts = bhyt_card(at)
+    assert "99,1%" not in before and "Tháng 11/2026: 99,1%" not in charts
+    with gate.writing(seeded_db) as con:
+        add_account(con, "canbo-lc", "officer", "12")
+        pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026-11", 99.1]]), "q.xlsx", "canbo-lc")
+        assert not pv.errors, pv.errors
+        importer.commit(con, pv, "canbo-lc")
+    at.run()
+    after, charts = bhyt_card(at)
+    assert "99,1% (Tháng 11/2026)" in after
+    assert "Tháng 11/2026: 99,1%" in charts   # the reported line's hover text of the new point

@@ -1,0 +1,144 @@
+"""What the dashboards draw, built once per data version and shared by every session.
+
+A page run used to rebuild its Plotly figures and its formatted tables on every rerun, in every
+session: about 70 % of a warm run of the locality page (nine charts) and of the indicator page
+went to building figures, and most of the overview's to pivoting and formatting the scorecard.
+None of it changes between reruns or between viewers until the data does. Each view here is a
+function of the page's arguments, cached (st.cache_resource, registered with
+connection.shared_resource so that a write drops it) on the database and its data version, like
+every loader of web.data: an upload is still shown at the next rerun, in every process.
+
+The objects are shared, not copied: a page reads them and never changes them (Streamlit's
+st.plotly_chart copies a figure into its message; st.dataframe reads a frame).
+"""
+from __future__ import annotations
+
+import functools
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from indicators.present import charts, scorecard_table, slides
+from indicators.progress import statuses
+from indicators.text import fmt
+from indicators.web import data
+from indicators.web.connection import data_version, db_key, shared_resource
+
+
+def _view(func, *, max_entries: int = 256):
+    """func(*args) cached on (database, data version, *args), shared by every session."""
+    def on_version(db: str, version: str, *args):
+        return func(*args)
+
+    on_version.__module__, on_version.__qualname__ = func.__module__, f"{func.__qualname__}[view]"
+    cached = shared_resource(show_spinner=False, max_entries=max_entries)(on_version)
+
+    @functools.wraps(func)
+    def view(*args):
+        return cached(db_key(), data_version(), *args)
+    return view
+
+
+# --- the locality page ---------------------------------------------------------------------------
+def _locality(locality_code: str, year: int, approved_only: bool):
+    """(progress, {(plan_code, indicator_code): progress figure}) of one locality toward `year`."""
+    lp = data.progress_of(locality_code, year, approved_only)
+    figures: dict[tuple[str, str], go.Figure] = {}
+    for r in lp.rows:
+        obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
+        figures[(r["plan_code"], r["indicator_code"])] = charts.progress_figure(r, obs, ms)
+    return lp, figures
+
+
+locality = _view(_locality)
+
+
+# --- the indicator page --------------------------------------------------------------------------
+def _indicator_figures(indicator: str, scope: str, province: str | None, year: int, show: str, n: int):
+    """The ranking's and the small multiples' figures, and how many localities each shows:
+    {'ranked': Figure, 'n_ranked': int, 'n_ranked_of': int, 'multiples': Figure | None, 'n_multiples': int}."""
+    localities, indicators = data.labels()
+    ind = indicators.set_index("indicator_code").loc[indicator]
+    df = data.indicator_across(indicator, scope, province, year)
+    names = localities.set_index("locality_code")["locality_name"].to_dict()
+    ranked = df.dropna(subset=["latest_value"])
+    part = ranked if show == "all" else (ranked.head(int(n)) if show == "top" else ranked.tail(int(n)))
+    n_of = len(part)
+    part = part.head(300)
+    ranked_fig = charts.ranked_figure(part, unit=ind["unit"], decimals=int(ind["decimals"]),
+                                      value_kind=ind["value_kind"], direction=ind["direction"],
+                                      title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]})
+    multiples = part["locality_code"].head(12).tolist()
+    traj = data.trajectories(indicator, scope, province)
+    traj = traj[traj["locality_code"].isin(multiples)]
+    # Panels in the ranking's order.
+    traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
+        .sort_values(["_order", "period_time"])
+    multiples_fig = None if traj.empty else charts.small_multiples(traj, unit=ind["unit"], title_of=names)
+    return {"ranked": ranked_fig, "n_ranked": len(part), "n_ranked_of": n_of,
+            "multiples": multiples_fig, "n_multiples": len(multiples)}
+
+
+indicator_figures = _view(_indicator_figures)
+
+
+def _indicator_table(indicator: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
+    """The indicator page's table: one formatted row per locality in scope with a target."""
+    localities, indicators = data.labels()
+    ind = indicators.set_index("indicator_code").loc[indicator]
+    unit, decimals, kind = ind["unit"], int(ind["decimals"]), ind["value_kind"]
+    df = data.indicator_across(indicator, scope, province, year)
+    names = localities.set_index("locality_code")["locality_name"].to_dict()
+    return pd.DataFrame({
+        "Hạng": df["rank"],
+        "Địa phương": [names.get(c, c) for c in df["locality_code"]],
+        "Mã": df["locality_code"],
+        "Mới nhất": [fmt.value(v, unit, decimals, kind) if pd.notna(v) else "–" for v in df["latest_value"]],
+        "Kỳ": [fmt.period(p) if isinstance(p, str) else "–" for p in df["latest_period"]],
+        "Mục tiêu": [fmt.target(c, v, unit, decimals, kind) if pd.notna(v) else "Chỉ tiêu định tính"
+                     for c, v in zip(df["target_comparator"], df["target_value"])],
+        "Năm mục tiêu": df["target_year"],
+        "Trạng thái": [statuses.status_text(s) for s in df["status"]],
+    })
+
+
+indicator_table = _view(_indicator_table)
+
+
+# --- the overview --------------------------------------------------------------------------------
+def _overview_table(scope: str, province: str | None, year: int, approved_only: bool, level: str,
+                    picked: tuple[str, ...], indicator_codes: tuple[str, ...], sort_by: str, show: str,
+                    n: int) -> dict:
+    """The scorecard as the overview shows it: {'table': localities × indicators texts with a
+    leading 'locality' column, 'css': each cell's background, 'order': the locality codes in the
+    table's order, 'columns': the indicator codes}."""
+    localities, indicators = data.labels()
+    cells = data.scorecard_cells(scope, province, year, approved_only)
+    if scope == "country":
+        cells = scorecard_table.at_level(cells, localities, level)
+    ind_in_scope = indicators[indicators["indicator_code"].isin(indicator_codes)]
+    values, status, trend = scorecard_table.pivot(cells[cells["indicator_code"].isin(indicator_codes)],
+                                                  ind_in_scope, list(picked) or None)
+    if sort_by == "attention":
+        order = scorecard_table.attention_order(status)
+    else:
+        direction = indicators.set_index("indicator_code").at[sort_by, "direction"]
+        order = scorecard_table.rank_by(values, sort_by, direction)
+    order = list(order)
+    if show == "top":
+        order = order[: int(n)]
+    elif show == "bottom":
+        order = order[-int(n):]
+    values, status, trend = values.loc[order], status.loc[order], trend.loc[order]
+    names = localities.set_index("locality_code")["locality_name"]
+    table = scorecard_table.cell_texts(values, status, trend, ind_in_scope)
+    table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
+    css = pd.DataFrame("", index=table.index, columns=table.columns)
+    for col in status.columns:
+        css[col] = [f"background-color: {statuses.STATUS_TINTS[s]}" if isinstance(s, str) else ""
+                    for s in status[col]]
+    return {"table": table.reset_index(drop=True), "css": css.reset_index(drop=True), "order": order,
+            "columns": list(values.columns)}
+
+
+overview_table = _view(_overview_table, max_entries=128)
