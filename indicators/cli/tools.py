@@ -9,7 +9,7 @@ import argparse
 import json
 import time
 
-from indicators.cli.common import EXIT_OK, EXIT_SYNTH_REFUSED, err
+from indicators.cli.common import EXIT_ARGS, EXIT_OK, EXIT_SYNTH_REFUSED, err
 from indicators.text import fmt
 
 
@@ -30,6 +30,8 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.what == "load":
+        return _cmd_bench_load(args)
     from bench.run import run_all
     report = run_all(quick=args.quick)
     if args.format == "json":
@@ -37,6 +39,27 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     else:
         for key, value in report.items():
             print(f"{key:<32} {fmt.number(value, 3)}")
+    return EXIT_OK
+
+
+def _cmd_bench_load(args: argparse.Namespace) -> int:
+    """`bench load`: light clients speaking Streamlit's protocol to the app server (bench/load.py)."""
+    from bench.load import bench_load, table
+    db = getattr(args, "db", None)
+    if db and "://" in str(db):
+        err("bench load đo máy chủ ứng dụng trên một tệp DuckDB; hãy chỉ --db là một tệp .duckdb.")
+        return EXIT_ARGS
+    try:
+        report = bench_load(db, url=args.url, server_pid=args.pid, sessions=args.sessions, seconds=args.seconds,
+                            officers=args.officers, in_place=args.in_place, rows_per_upload=args.rows,
+                            think_s=args.think)
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+        err(str(exc))
+        return EXIT_ARGS
+    if args.format == "json":
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(table(report, fmt.number))
     return EXIT_OK
 
 
@@ -51,6 +74,22 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_synth)
 
     p = sub.add_parser("bench", help="đo tốc độ và bộ nhớ (trung vị của nhiều lần chạy)")
+    p.add_argument("what", nargs="?", choices=["all", "load"], default="all",
+                   help="all: các phép đo tốc độ và bộ nhớ (mặc định); load: nhiều phiên đồng thời mở "
+                        "các trang của máy chủ ứng dụng")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.add_argument("--quick", action="store_true", help="ít lần lặp hơn (kiểm tra nhanh)")
+    load = p.add_argument_group("bench load")
+    load.add_argument("--db", default=argparse.SUPPRESS,
+                      help="cơ sở dữ liệu của máy chủ (mặc định $INDICATORS_DB hoặc data/health.duckdb); được "
+                           "sao chép sang thư mục tạm trừ khi có --url hoặc --in-place")
+    load.add_argument("--url", help="máy chủ ứng dụng đang chạy trên --db (mặc định: tự khởi động một máy chủ)")
+    load.add_argument("--pid", type=int, help="pid của máy chủ đang chạy (để đo CPU và bộ nhớ), cùng với --url")
+    load.add_argument("--sessions", type=int, default=50, help="số phiên đồng thời (mặc định 50)")
+    load.add_argument("--seconds", type=float, default=60.0, help="thời gian đo, giây (mặc định 60)")
+    load.add_argument("--officers", type=int, default=0,
+                      help="trong số phiên, số cán bộ nhập liệu tải tệp lên và nhập (mặc định 0)")
+    load.add_argument("--rows", type=int, default=20, help="số dòng mỗi tệp tải lên (mặc định 20)")
+    load.add_argument("--think", type=float, default=0.0, help="thời gian nghỉ trước mỗi thao tác, giây")
+    load.add_argument("--in-place", action="store_true", help="chạy trên chính tệp --db (cán bộ sẽ ghi vào đó)")
     p.set_defaults(func=_cmd_bench)
