@@ -11,6 +11,23 @@ scorecard_national_pg_s, pg_sync_after_upload_s (a read catching up after anothe
 20-row upload) and import_100k_pg_s. A key is absent until the feature it measures exists.
 Page timings run in a child process so that its peak memory is the page's own, not the
 benchmark's.
+
+CPU of one warm page run (bench/pages.py; AppTest in a child process, process CPU over N warm
+reruns / N): page_run_cpu_s, the largest of the overview, locality (?locality=12) and indicator
+(?indicator=bhyt_coverage) pages on a fresh sample database (init_db), against its budget
+page_run_cpu_budget_s (0.1); page_run_cpu_national_s, the same on the national synthetic
+database (locality=01), against page_run_cpu_national_budget_s (0.2); per page
+page_run_cpu_overview_s, page_run_cpu_locality_s, page_run_cpu_indicator_s and their
+..._national_s twins.
+
+Under load (bench/load.py: a real app server, light clients speaking Streamlit's websocket
+protocol, each pausing LOAD_THINK_S = 5 s ±50 % before every click: a person reading the page
+first): on a private copy of the sample database, 50 sessions for 60 s, 5 of them officers
+committing uploads: load_p95_s (every script run's wait), load_errors, load_runs_per_s,
+load_server_cpu_s, load_server_peak_mib, load_uploads_committed, load_rows_expected,
+load_rows_added (the last must equal the one before); on a copy of the national synthetic
+database, 20 viewing sessions for 60 s: load_national_p95_s, load_national_errors,
+load_national_runs_per_s. With --quick: 5 sessions (1 officer) for 10 s each.
 """
 from __future__ import annotations
 
@@ -82,6 +99,27 @@ def page_apptest(page: Path, db: Path, *, repeats: int = 3, warm_runs: int = 5) 
             "peak_mib": statistics.median(peaks)}
 
 
+LOAD_THINK_S = 5.0   # a person reads the page for ~5 s (±50 %) before the next click
+LOAD_SAMPLE_KEYS = ("load_p95_s", "load_errors", "load_runs_per_s", "load_server_cpu_s", "load_server_peak_mib",
+                    "load_uploads_committed", "load_rows_expected", "load_rows_added")
+LOAD_NATIONAL_KEYS = ("load_p95_s", "load_errors", "load_runs_per_s")
+
+
+def load_keys(bench_load, sample: Path, *, quick: bool = False, national: Path | None = None) -> dict:
+    """The load_* keys: bench_load on (a private copy of) the sample database with officers, then
+    on the national synthetic database with viewers only (see the module's docstring)."""
+    from bench.pages import national_db
+    seconds = 10.0 if quick else 60.0
+    keys: dict = {}
+    report = bench_load(sample, sessions=5 if quick else 50, seconds=seconds, officers=1 if quick else 5,
+                        think_s=LOAD_THINK_S)
+    keys.update({k: report[k] for k in LOAD_SAMPLE_KEYS if report.get(k) is not None})
+    report = bench_load(national_db(national), sessions=5 if quick else 20, seconds=seconds, think_s=LOAD_THINK_S)
+    keys.update({"load_national_" + k[len("load_"):]: report[k] for k in LOAD_NATIONAL_KEYS
+                 if report.get(k) is not None})
+    return keys
+
+
 def run_all(*, quick: bool = False) -> dict:
     """Every benchmark whose feature exists; `quick` uses fewer repeats (for a smoke test)."""
     repeats = 1 if quick else 3
@@ -134,4 +172,27 @@ def run_all(*, quick: bool = False) -> dict:
         # PostgreSQL as the system of record, in databases of their own on that server (~2 min).
         report.update(bench_pg(server, repeats=repeats, scorecard_repeats=repeats + 4,
                                sync_repeats=3 if quick else 5))
+    try:
+        from bench.pages import bench_pages
+    except ImportError:
+        bench_pages = None
+    try:
+        from bench.load import bench_load
+    except ImportError:
+        bench_load = None
+    if bench_pages or bench_load:
+        # Last: the load keeps both processors busy for minutes, which would warm the machine
+        # under the timings above.
+        import tempfile
+
+        from indicators.setup import init_db
+        with tempfile.TemporaryDirectory() as tmp:
+            sample = Path(tmp) / "pages.duckdb"
+            init_db(sample)
+            if bench_pages:
+                # CPU of one warm run of each viewer page, sample and national (~2 min; quick ~40 s).
+                report.update(bench_pages(sample, SYNTHETIC_DB, runs=5 if quick else 10, repeats=repeats))
+            if bench_load:
+                # Two app servers under load, 60 s each plus start and copy (~2.5 min; quick ~50 s).
+                report.update(load_keys(bench_load, sample, quick=quick))
     return {k: round(v, 4) for k, v in report.items()}
