@@ -11,7 +11,6 @@ st.title("Tổng quan")
 scope, province, year = widgets.scope_picker(params, key_prefix="ov")
 approved_only = widgets.approved_only_toggle(st, params, key="ov_approved")
 localities, indicators = data.labels()
-cells = data.scorecard_cells(scope, province, year, approved_only)
 
 level = "province"
 if scope == "country":
@@ -20,19 +19,20 @@ if scope == "country":
                                  format_func={"province": "Các tỉnh/thành phố", "commune": "Các xã/phường"}.get,
                                  key="ov_level", required=True)
     params["level"] = level
-    cells = scorecard_table.at_level(cells, localities, level)
 elif scope == "province":
     level = "both"
+# The cells at that level, their counts and the filters' choices: once per data version.
+shown = views.overview_cells(scope, province, year, approved_only, level)
 
-if cells.empty:
+if shown["cells"].empty:
     st.info("Chưa có chỉ tiêu nào trong phạm vi này. Các địa phương có kế hoạch: "
             + widgets.safe(", ".join(f"{n} ({c})" for c, n in zip(data.localities_with_targets()["locality_code"],
                                                      data.localities_with_targets()["name"]))))
     st.stop()
-widgets.data_notices(bool(cells["is_latest_illustrative"].any()))
+widgets.data_notices(shown["illustrative"])
 
 # --- counts by status, each a filter ---------------------------------------------------------
-counts = scorecard_table.status_summary(cells)
+counts = shown["counts"]
 picked = st.pills("Lọc theo trạng thái (bấm để chọn)", STATUSES, selection_mode="multi",
                   format_func=lambda s: f"{statuses.status_text(s)}: {counts[s]}", key="ov_status",
                   default=[s for s in params.get("status", "").split(",") if s in STATUSES])
@@ -40,10 +40,10 @@ params["status"] = ",".join(picked) if picked else ""
 if not picked:
     del params["status"]
 
-groups = sorted(indicators.loc[indicators["indicator_code"].isin(cells["indicator_code"]), "indicator_group"].unique())
 g1, g2, g3, g4 = st.columns([3, 3, 2, 1])
-chosen_groups = g1.multiselect("Nhóm chỉ tiêu", groups, default=[], placeholder="Tất cả các nhóm", key="ov_groups")
-ind_in_scope = indicators[indicators["indicator_code"].isin(cells["indicator_code"])
+chosen_groups = g1.multiselect("Nhóm chỉ tiêu", shown["groups"], default=[], placeholder="Tất cả các nhóm",
+                               key="ov_groups")
+ind_in_scope = indicators[indicators["indicator_code"].isin(shown["indicator_codes"])
                           & (indicators["indicator_group"].isin(chosen_groups) if chosen_groups else True)]
 sort_options = ["attention"] + ind_in_scope["indicator_code"].tolist()
 ind_names = dict(zip(indicators["indicator_code"], indicators["name_vi"]))

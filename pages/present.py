@@ -6,7 +6,7 @@ large type, no app chrome, next/previous (also the ← → keys); the URL holds 
 """
 import streamlit as st
 
-from indicators.web import actions, data, slides, statuses, widgets
+from indicators.web import actions, data, slides, statuses, views, widgets
 
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
@@ -125,7 +125,7 @@ def go(slide_number: int | None) -> None:
 
 def slide_view() -> None:
     st.html(PRESENT_CSS)
-    shown = data.slides(order, locality or None, indicator, year)
+    shown = views.slides_of(order, locality or None, indicator, year)
     if not shown:
         st.warning("Không có trang nào để trình chiếu với lựa chọn này.")
         st.button("Thoát", on_click=go, args=(None,))
@@ -146,7 +146,8 @@ def slide_view() -> None:
     chart, side = st.columns([3, 1], vertical_alignment="top")
     with chart:
         # theme=None: the figure's own large fonts, not Streamlit's small chart theme.
-        st.plotly_chart(slides.slide_figure(s, height=640, large=True), config=CHART_CONFIG, key=f"slide-{n}",
+        st.plotly_chart(views.slide_figure(order, locality or None, indicator, year, n), config=CHART_CONFIG,
+                        key=f"slide-{n}",
                         theme=None)
     with side:
         st.html(f'<span class="slide-status" style="background:{s["status_colour"]}">'

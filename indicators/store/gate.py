@@ -80,10 +80,28 @@ def data_version(path: str | os.PathLike | None = None) -> str:
     where = target(path)
     if isinstance(where, str):
         return pg.store(where).data_version()
+    file = version_path(where)
     try:
-        return version_path(where).read_text(encoding="ascii").strip() or "0"
+        seen = os.stat(file)
     except FileNotFoundError:
         return "0"
+    # Every page loader asks, several times a run: a stat, and a read only when the file was
+    # replaced (bump_version writes a new file and renames it over the old one). A file changed
+    # in the last second is read anyway: a freed inode may come back with a coarse clock's
+    # same modification time.
+    stamp = (seen.st_ino, seen.st_mtime_ns, seen.st_size)
+    known = _versions_read.get(file)
+    if known is not None and known[0] == stamp and time.time_ns() - seen.st_mtime_ns > 1_000_000_000:
+        return known[1]
+    try:
+        version = file.read_text(encoding="ascii").strip() or "0"
+    except FileNotFoundError:
+        return "0"
+    _versions_read[file] = (stamp, version)
+    return version
+
+
+_versions_read: dict[Path, tuple[tuple[int, int, int], str]] = {}
 
 
 def bump_version(db: Path) -> str:
@@ -174,7 +192,7 @@ class _Shared:
 
 
 LINGER_S = 5.0
-POLL_S = 0.01
+POLL_S = 0.05   # how soon an idle reader notices a waiting writer
 
 
 def _writer_waiting(db: Path) -> bool:

@@ -105,7 +105,42 @@ def _indicator_table(indicator: str, scope: str, province: str | None, year: int
 indicator_table = _view(_indicator_table)
 
 
+# --- the presenter -------------------------------------------------------------------------------
+def _slides(order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
+    """The slides of a choice (web.data.slides), shared instead of copied on every step."""
+    return data.slides(order, locality_code, indicator_code, year)
+
+
+slides_of = _view(_slides, max_entries=64)
+
+
+def _slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int, n: int) -> go.Figure:
+    """The chart of slide n (1-based) of that choice, as the presenter shows it."""
+    return slides.slide_figure(slides_of(order, locality_code, indicator_code, year)[n - 1], height=640, large=True)
+
+
+slide_figure = _view(_slide_figure)
+
+
 # --- the overview --------------------------------------------------------------------------------
+def _overview_cells(scope: str, province: str | None, year: int, approved_only: bool, level: str) -> dict:
+    """The scorecard cells the overview shows for a scope (at `level` for the country), their
+    count per status, and what the filters offer: {'cells', 'counts', 'illustrative',
+    'indicator_codes', 'groups'}."""
+    localities, indicators = data.labels()
+    cells = data.scorecard_cells(scope, province, year, approved_only)
+    if scope == "country":
+        cells = scorecard_table.at_level(cells, localities, level)
+    codes = indicators.loc[indicators["indicator_code"].isin(cells["indicator_code"])]
+    return {"cells": cells, "counts": scorecard_table.status_summary(cells),
+            "illustrative": bool(cells["is_latest_illustrative"].any()) if len(cells) else False,
+            "indicator_codes": codes["indicator_code"].tolist(),
+            "groups": sorted(codes["indicator_group"].unique())}
+
+
+overview_cells = _view(_overview_cells, max_entries=128)
+
+
 def _overview_table(scope: str, province: str | None, year: int, approved_only: bool, level: str,
                     picked: tuple[str, ...], indicator_codes: tuple[str, ...], sort_by: str, show: str,
                     n: int) -> dict:
@@ -113,9 +148,7 @@ def _overview_table(scope: str, province: str | None, year: int, approved_only: 
     leading 'locality' column, 'css': each cell's background, 'order': the locality codes in the
     table's order, 'columns': the indicator codes}."""
     localities, indicators = data.labels()
-    cells = data.scorecard_cells(scope, province, year, approved_only)
-    if scope == "country":
-        cells = scorecard_table.at_level(cells, localities, level)
+    cells = overview_cells(scope, province, year, approved_only, level)["cells"]
     ind_in_scope = indicators[indicators["indicator_code"].isin(indicator_codes)]
     values, status, trend = scorecard_table.pivot(cells[cells["indicator_code"].isin(indicator_codes)],
                                                   ind_in_scope, list(picked) or None)

@@ -200,6 +200,20 @@ def test_the_data_version_changes_with_a_write_and_only_then(db):
     assert gate.data_version(db) != before
 
 
+def test_every_version_another_process_writes_is_seen_even_in_quick_succession(db):
+    """The version is read from its file only when the file was replaced: another process's
+    bumps, however close together, are each seen by the next ask (the app keys its caches on it)."""
+    bump = [sys.executable, "-c", "import sys; from indicators.store import gate; from pathlib import Path; "
+            "print(gate.bump_version(Path(sys.argv[1])))", str(db)]
+    seen = []
+    for _ in range(5):
+        written = subprocess.run(bump, cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        seen.append((gate.data_version(db), written))
+        # asked again without a change: the same answer
+        assert gate.data_version(db) == written
+    assert all(a == b for a, b in seen) and len({b for _, b in seen}) == 5
+
+
 def test_a_check_inside_a_read_still_leaves_its_audit_event(db):
     """A refusal found while the file is open read-only (a viewer who tries to upload) is
     audited all the same, once the read ends."""
