@@ -47,12 +47,15 @@ def _cached(func, *, spinner: bool | str = False, resource: bool = False, **cach
 
 
 # --- localities and the catalogue ----------------------------------------------------------
-provinces = _cached(localities.provinces)
-communes_of = _cached(localities.communes_of)                # (province)
-localities_with_targets = _cached(localities.localities_with_targets)
-indicators_with_targets = _cached(catalogue.indicators_with_targets)
+# Read on every run of most pages: shared by every session (resource caches) instead of copied
+# out of st.cache_data's pickles on each call. Pages only read them (pandas copies on write:
+# a filtered or re-indexed frame never changes the shared one).
+provinces = _cached(localities.provinces, resource=True, max_entries=8)
+communes_of = _cached(localities.communes_of, resource=True, max_entries=128)   # (province)
+localities_with_targets = _cached(localities.localities_with_targets, resource=True, max_entries=8)
+indicators_with_targets = _cached(catalogue.indicators_with_targets, resource=True, max_entries=8)
 locality = _cached(localities.find_locality)
-labels = _cached(sc.labels)
+labels = _cached(sc.labels, resource=True, max_entries=8)
 is_synthetic = _cached(dataset.is_synthetic)
 has_illustrative_data = _cached(dataset.has_illustrative_data)
 
