@@ -25,6 +25,21 @@ from indicators.web import data
 from indicators.web.connection import data_version, db_key, shared_resource
 
 
+class SharedFigure(go.Figure):
+    """A figure every session draws as it is: st.plotly_chart serialises `to_dict()`, which for
+    a plain figure deep-copies it and re-encodes its arrays on every run (half of what drawing a
+    cached figure cost). Here that dict is made once, when the figure is cached, and handed out
+    as it is; Streamlit only reads it (plotly's to_json drops trace uids, which these have none
+    of). Never change a SharedFigure after it is made."""
+
+    def __init__(self, figure: go.Figure):
+        super().__init__(figure)
+        self._shared_dict = super().to_dict()
+
+    def to_dict(self) -> dict:
+        return self._shared_dict
+
+
 def _view(func, *, max_entries: int = 256):
     """func(*args) cached on (database, data version, *args), shared by every session."""
     def on_version(db: str, version: str, *args):
@@ -46,7 +61,7 @@ def _locality(locality_code: str, year: int, approved_only: bool):
     figures: dict[tuple[str, str], go.Figure] = {}
     for r in lp.rows:
         obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
-        figures[(r["plan_code"], r["indicator_code"])] = charts.progress_figure(r, obs, ms)
+        figures[(r["plan_code"], r["indicator_code"])] = SharedFigure(charts.progress_figure(r, obs, ms))
     return lp, figures
 
 
@@ -74,8 +89,8 @@ def _indicator_figures(indicator: str, scope: str, province: str | None, year: i
     # Panels in the ranking's order.
     traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
         .sort_values(["_order", "period_time"])
-    multiples_fig = None if traj.empty else charts.small_multiples(traj, unit=ind["unit"], title_of=names)
-    return {"ranked": ranked_fig, "n_ranked": len(part), "n_ranked_of": n_of,
+    multiples_fig = None if traj.empty else SharedFigure(charts.small_multiples(traj, unit=ind["unit"], title_of=names))
+    return {"ranked": SharedFigure(ranked_fig), "n_ranked": len(part), "n_ranked_of": n_of,
             "multiples": multiples_fig, "n_multiples": len(multiples)}
 
 
@@ -116,7 +131,8 @@ slides_of = _view(_slides, max_entries=64)
 
 def _slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int, n: int) -> go.Figure:
     """The chart of slide n (1-based) of that choice, as the presenter shows it."""
-    return slides.slide_figure(slides_of(order, locality_code, indicator_code, year)[n - 1], height=640, large=True)
+    return SharedFigure(slides.slide_figure(slides_of(order, locality_code, indicator_code, year)[n - 1],
+                                            height=640, large=True))
 
 
 slide_figure = _view(_slide_figure)
