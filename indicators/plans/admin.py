@@ -9,6 +9,7 @@ import pandas as pd
 
 from indicators.auth.accounts import AccountError
 from indicators.auth.scope import require_role
+from indicators.progress.scorecard import refresh_current_observations
 from indicators.store.audit import audit
 from indicators.progress.statuses import COMPARATORS
 from indicators.store.sql import query
@@ -64,6 +65,7 @@ def add_plan(con: duckdb.DuckDBPyConnection, actor: str, *, plan_code: str, numb
         _record(con, actor, "plan", plan_code, None, json.dumps(
             {k: str(v) if v is not None else None for k, v in params.items()}, ensure_ascii=False), "thêm kế hoạch")
         audit(con, actor, "target_change", f"thêm kế hoạch {number} ({plan_code})", locality_code)
+        refresh_current_observations(con, changed_localities=[])   # a plan without targets yet
     _in_transaction(con, work)
 
 
@@ -104,6 +106,8 @@ def save_target(con: duckdb.DuckDBPyConnection, actor: str, *, plan_code: str, l
         audit(con, actor, "target_change",
               f"{'sửa' if old else 'thêm'} chỉ tiêu {indicator_code} {target_year} ({plan_code})"
               + (f": {reason}" if reason else ""), locality_code)
+        # the overview's derived rows of that locality (and a new target year's sums), in this transaction
+        refresh_current_observations(con, changed_localities=[locality_code])
         return "changed" if old else "added"
     return _in_transaction(con, work)
 
@@ -128,6 +132,7 @@ def save_baseline(con: duckdb.DuckDBPyConnection, actor: str, *, locality_code: 
                 _row_json(con, select, key), reason)
         audit(con, actor, "target_change", f"{'sửa' if old else 'thêm'} đầu vào {indicator_code} "
               f"{baseline_year}" + (f": {reason}" if reason else ""), locality_code)
+        refresh_current_observations(con, changed_localities=[locality_code])
         return "changed" if old else "added"
     return _in_transaction(con, work)
 

@@ -10,6 +10,9 @@ Promises:
   when they reflect every upload and target year; otherwise from temporary copies refreshed
   for that one read (slower, same results): a stale cache is never read, and reads never
   write the database.
+- The scorecard of a milestone year comes from scorecard_cache (migration 009), the scorecard
+  query's own rows computed by refresh_current_observations in the writer's transaction,
+  whenever current_observation is fresh; every other read computes it live.
 - Province values from communes are Σ numerator / Σ denominator with their completeness,
   never an average of percentages.
 """
@@ -35,8 +38,8 @@ COLUMNS = ("locality_code", "indicator_code", "baseline_value", "baseline_year",
            "previous_value", "previous_period", "change", "trend", "ratio", "progress_share",
            "required_annual_change", "n_points", "is_latest_illustrative")
 # What the overview's cells show (status, latest value, trend, the illustrative flag). Asking
-# for only these lets DuckDB skip the rest of the arithmetic and the text columns: the
-# national scorecard takes ~90 ms instead of ~115 ms on 2 cores.
+# for only these lets DuckDB skip the other columns (and, computed live, the rest of the
+# arithmetic).
 OVERVIEW_COLUMNS = ("locality_code", "indicator_code", "plan_code", "target_year", "latest_value",
                     "status", "trend", "is_latest_illustrative")
 # choose_cells needs these; the milestone check in `scorecard` needs target_year.
@@ -76,22 +79,38 @@ def is_current_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     return cur.execute(query("cache_state")).fetchone()[0] == 0 and not missing_horizons(cur)
 
 
-def refresh_current_observations(con: duckdb.DuckDBPyConnection) -> dict[str, int | str]:
-    """Bring current_observation and current_series up to date with observation, upload and
-    the target years.
+def refresh_current_observations(con: duckdb.DuckDBPyConnection, *,
+                                  changed_localities: list[str] | None = None) -> dict[str, int | str]:
+    """Bring the overview's derived tables up to date: current_observation and current_series
+    with observation, upload and the target years, then scorecard_cache with those and the
+    targets, baselines, plans, indicators and localities.
 
     Call it inside the transaction that adds an upload or changes an upload's state (import,
-    revert), after the change: only the keys those uploads reported are recomputed; an empty
-    or largely stale cache is rebuilt, and so is current_series when a target year is new.
+    revert), or that changes targets, baselines or plans (then pass the localities whose rows
+    changed as changed_localities, [] for none: only those are recomputed), after the change.
+    Only the keys the uploads reported are recomputed; an empty or largely stale cache is
+    rebuilt, and so is current_series when a target year is new, and scorecard_cache when its
+    inputs changed unannounced (e.g. init-db's catalogue, a restore, a replica catching up).
     The caller owns the transaction (this issues no begin/commit). Returns
-    {'mode': 'none'|'incremental'|'full'|'horizons', 'n_uploads': …}.
+    {'mode': 'none'|'incremental'|'full'|'horizons', 'n_uploads': …, 'scorecard': 'none'|
+    'incremental'|'full'}.
     """
+    done, touched = refresh_current_values(con)
+    if touched is not None and changed_localities:
+        touched = sorted(set(touched) | set(changed_localities))
+    done["scorecard"] = _refresh_scorecard_cache(con, touched, announced=changed_localities is not None)
+    return done
+
+
+def refresh_current_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int | str], list[str] | None]:
+    """current_observation and current_series (see refresh_current_observations); also returns
+    the localities whose current values changed (None: any may have)."""
     stale = stale_uploads(con)
     if not stale:
         if missing_horizons(con):
             _refresh_series(con, None)
-            return {"mode": "horizons", "n_uploads": 0}
-        return {"mode": "none", "n_uploads": 0}
+            return {"mode": "horizons", "n_uploads": 0}, None
+        return {"mode": "none", "n_uploads": 0}, []
     n_total, n_cached = con.execute(
         "select (select count(*) from observation), (select count(*) from current_observation)"
     ).fetchone()
@@ -105,7 +124,37 @@ def refresh_current_observations(con: duckdb.DuckDBPyConnection) -> dict[str, in
     _refresh_series(con, ids)
     con.execute(query("current_snapshot_clear"))
     con.execute(query("current_snapshot_fill"))
-    return {"mode": "full" if full else "incremental", "n_uploads": len(stale)}
+    touched = None if full else [r[0] for r in con.execute(
+        "select distinct locality_code from observation where upload_id in (select unnest($u))",
+        {"u": stale}).fetchall()]
+    return {"mode": "full" if full else "incremental", "n_uploads": len(stale)}, touched
+
+
+def _refresh_scorecard_cache(con: duckdb.DuckDBPyConnection, localities: list[str] | None, *,
+                             announced: bool) -> str:
+    """Recompute scorecard_cache's rows of `localities` (None: every row) for every milestone
+    year, or all of them when its inputs changed and the caller did not announce where
+    (`announced`: the caller passed the localities its change touched)."""
+    years = list(MILESTONE_YEARS)
+    fingerprint = con.execute(query("scorecard_inputs_fingerprint")).fetchone()[0]
+    state = con.execute("select inputs_fingerprint, years from scorecard_cache_state").fetchone()
+    if state is None or list(state[1]) != years or (state[0] != fingerprint and not announced):
+        localities = None
+    elif localities is not None and not localities:
+        if state[0] != fingerprint:
+            con.execute("update scorecard_cache_state set inputs_fingerprint = $f, "
+                        "refreshed_at = current_timestamp", {"f": fingerprint})
+        return "none"
+    con.execute(query("scorecard_cache_delete"), {"localities": localities})
+    insert = ("insert into scorecard_cache select $year, coalesce(l.parent_code, s.locality_code), s.* "
+              f"from ({query('scorecard')}) as s left join locality as l on l.locality_code = s.locality_code")
+    for year in years:
+        con.execute(insert, {"year": year, "scope_kind": "country", "province": None, "indicator": None,
+                             "localities": localities})
+    con.execute("delete from scorecard_cache_state")
+    con.execute("insert into scorecard_cache_state (inputs_fingerprint, years) values ($f, $y)",
+                {"f": fingerprint, "y": years})
+    return "full" if localities is None else "incremental"
 
 
 def _refresh_series(con: duckdb.DuckDBPyConnection, upload_ids: list[int] | None) -> None:
@@ -135,7 +184,7 @@ def _reader(con: duckdb.DuckDBPyConnection, *, check_horizons: bool = False,
     if not fresh:
         for table in CACHE_TABLES:   # our own table names, never user input
             cur.execute(f'create temp table {table} as select * from "{database}".main.{table}')
-        refresh_current_observations(cur)
+        refresh_current_values(cur)
     if approved_only:
         source = "temp.main" if not fresh else f'"{database}".main'
         cur.execute(f"create or replace temp table _approved_observation as select o.* from "
@@ -159,22 +208,33 @@ def _params(scope_kind: str, province: str | None, **extra) -> dict:
             **extra}
 
 
-def _scorecard_sql(columns: tuple[str, ...] | None) -> str:
-    """The scorecard query, narrowed to `columns` (None: all). Column names are checked against
-    COLUMNS, never taken from user input; the optimizer then drops what is not asked for."""
-    if columns is None:
-        return query("scorecard")
-    unknown = [c for c in columns if c not in COLUMNS]
+def _scorecard_sql(columns: tuple[str, ...] | None, *, cached: bool = False) -> str:
+    """The scorecard query (or, `cached`, its rows in scorecard_cache), narrowed to `columns`
+    (None: all). Column names are checked against COLUMNS, never taken from user input; the
+    optimizer then drops what is not asked for."""
+    unknown = [c for c in columns or () if c not in COLUMNS]
     if unknown:
         raise ValueError(f"unknown scorecard columns: {unknown}")
-    wanted = [c for c in COLUMNS if c in columns or c in _ALWAYS]
-    return f"select {', '.join(wanted)} from ({query('scorecard')}) as scorecard"
+    wanted = [c for c in COLUMNS if columns is None or c in columns or c in _ALWAYS]
+    if columns is None and not cached:
+        return query("scorecard")
+    source = query("scorecard_cached" if cached else "scorecard")
+    return f"select {', '.join(wanted)} from ({source}) as scorecard"
+
+
+def _is_cached(cur: duckdb.DuckDBPyConnection, year: int) -> bool:
+    """Whether scorecard_cache answers year `year` for the data as it stands: current_observation
+    reflects every upload and the cache holds that year (its refresh shares their transaction)."""
+    if cur.execute(query("cache_state")).fetchone()[0] != 0:
+        return False
+    years = cur.execute(query("scorecard_cache_years")).fetchone()
+    return years is not None and year in years[0]
 
 
 def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | None = None,
               year: int = DEFAULT_TARGET_YEAR, *, indicator: str | None = None,
               cells_only: bool = True, columns: tuple[str, ...] | None = None,
-              approved_only: bool = False) -> pd.DataFrame:
+              approved_only: bool = False, live: bool = False) -> pd.DataFrame:
     """One row per locality × indicator in scope (cells_only) or per target (all plans),
     judged toward `year`. Columns: the `status` JSON fields (locality_code, indicator_code,
     baseline_value, baseline_year, target_value, target_comparator, target_year,
@@ -185,9 +245,17 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     required_annual_change, n_points, is_latest_illustrative, is_cell, n_plans.
     Names, levels, provinces, units: see `labels`. Rows in no particular order.
     `columns` (e.g. OVERVIEW_COLUMNS) keeps only those, plus what choosing cells needs.
-    `approved_only`: judged on approved figures only (see _reader)."""
+    `approved_only`: judged on approved figures only (see _reader).
+    `live`: computed from the tables even when scorecard_cache holds the year (benchmarks and
+    parity checks; the result is the same)."""
     params = _params(scope_kind, province, year=int(year), indicator=indicator)
+    if not approved_only and not live:
+        cur = con.cursor()
+        if _is_cached(cur, int(year)):
+            return choose_cells(_frame(cur, _scorecard_sql(columns, cached=True), params),
+                                cells_only=cells_only)
     sql = _scorecard_sql(columns)
+    params["localities"] = None
     targets = _frame(_reader(con, approved_only=approved_only), sql, params)
     if not targets["target_year"].isin(MILESTONE_YEARS).all():
         # current_series always holds the four milestones; another year may be newer than it

@@ -4,7 +4,7 @@
 table the DuckDB file holds: accounts, catalogue, plans, targets and their history, uploads,
 observations, audit. Each process keeps an in-memory DuckDB replica of those tables, built by
 the same migrations; every query of the product (queries/**.sql, the scorecard) runs on it
-unchanged. Why (docs/DEPLOYING.md has the measurements): the scorecard is DuckDB SQL that runs
+unchanged. Why (docs/ARCHITECTURE.md, "PostgreSQL", has the measurements): the scorecard is DuckDB SQL that runs
 in ~0.1-0.3 s on the national dataset in DuckDB, and fetching a table from PostgreSQL into Arrow
 through ADBC is fast enough to keep a replica current by upload.
 
@@ -35,7 +35,8 @@ import pyarrow as pa
 from indicators.store.connection import StoreError, _migrations, lock_timeout, migrate
 
 # Tables computed from the others in each process, never stored in PostgreSQL.
-DERIVED = ("current_observation", "current_series", "current_observation_upload")
+DERIVED = ("current_observation", "current_series", "current_observation_upload", "scorecard_cache",
+           "scorecard_cache_state")
 # Tables that only grow, fetched past the largest key the replica holds.
 GROWING = {"observation": "upload_id", "audit_event": "event_id"}
 # Tables no cached page shows (the audit log and the admin pages read them uncached): their

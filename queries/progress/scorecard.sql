@@ -249,7 +249,8 @@ select upload_id, state = 'committed' from upload
 -- latest reported value at or before the plan's start year, else the earliest one after it),
 -- latest and previous values with a direction-aware trend,
 -- projection by the UN ESCAP time-weighted regression in closed form, ratio r and status.
--- $indicator null = every indicator. A locality × indicator has one row per plan that sets a
+-- $indicator null = every indicator; $localities null = every locality in scope, else only those
+-- (scorecard_cache's refresh of the localities an upload touched). A locality × indicator has one row per plan that sets a
 -- target for it; indicators/scorecard.py picks the one a scorecard cell shows.
 with scope as (
     select locality_code
@@ -277,6 +278,7 @@ scoped_targets as (
     from target
     where ($indicator is null or indicator_code = $indicator)
         and ($scope_kind = 'country' or locality_code in (select locality_code from scope))
+        and ($localities is null or locality_code in (select unnest($localities)))
 ),
 
 chosen as (
@@ -322,6 +324,7 @@ latest_baselines as (
     from baseline
     where ($indicator is null or indicator_code = $indicator)
         and ($scope_kind = 'country' or locality_code in (select locality_code from scope))
+        and ($localities is null or locality_code in (select unnest($localities)))
     group by locality_code, indicator_code
 ),
 
@@ -333,6 +336,7 @@ series as (
     from current_series
     where in_scope($scope_kind, $province, locality_code, province_code)
         and ($indicator is null or indicator_code = $indicator)
+        and ($localities is null or locality_code in (select unnest($localities)))
 ),
 
 inputs as (
@@ -567,6 +571,42 @@ final as (
 )
 
 select * from final
+
+
+-- name: scorecard_inputs_fingerprint
+-- What scorecard_cache was computed from besides the current values: every row of target,
+-- baseline, plan, indicator and locality that the scorecard query reads, hashed (order-free).
+select concat_ws('|',
+    (select count(*) || ':' || coalesce(bit_xor(hash(plan_code, locality_code, indicator_code,
+            target_year, comparator, target_value, is_every_year)), 0) from target),
+    (select count(*) || ':' || coalesce(bit_xor(hash(locality_code, indicator_code, baseline_year,
+            baseline_value)), 0) from baseline),
+    (select count(*) || ':' || coalesce(bit_xor(hash(plan_code, start_year)), 0) from plan),
+    (select count(*) || ':' || coalesce(bit_xor(hash(indicator_code, value_kind, direction,
+            min_value, max_value)), 0) from indicator),
+    (select count(*) || ':' || coalesce(bit_xor(hash(locality_code, parent_code)), 0) from locality)
+) as fingerprint
+
+
+-- name: scorecard_cache_years
+-- The years scorecard_cache holds (no row: it is not complete).
+select years from scorecard_cache_state
+
+
+-- name: scorecard_cache_delete
+-- Remove the cached scorecard rows of the localities $localities (null: every row).
+delete from scorecard_cache
+where $localities is null or locality_code in (select unnest($localities))
+
+
+-- name: scorecard_cached
+-- The scorecard rows of year $year in scope ($scope_kind, $province, $indicator as the
+-- scorecard query), as scorecard_cache holds them.
+select *
+from scorecard_cache
+where year = $year
+    and in_scope($scope_kind, $province, locality_code, province_code)
+    and ($indicator is null or indicator_code = $indicator)
 
 
 -- name: province_rollup

@@ -10,6 +10,7 @@ import pytest
 
 from indicators.auth.accounts import PermissionDenied
 from indicators.excel import importer
+from indicators.plans.admin import save_target
 from indicators.progress import scorecard as sc
 from indicators.setup import init_db
 from indicators.store import gate
@@ -97,6 +98,24 @@ def test_the_scorecard_reads_the_same_caches_as_a_file(store, store_copy):
                 ["locality_code", "indicator_code", "plan_code", "target_year"]).reset_index(drop=True))
     pd.testing.assert_frame_equal(frames[0].drop(columns=["latest_time"], errors="ignore"),
                                   frames[1].drop(columns=["latest_time"], errors="ignore"))
+
+
+def test_a_target_saved_by_an_admin_changes_the_overview_at_once(store):
+    """The overview's scorecard (scorecard_cache on either backend) follows an admin's target
+    change in the write's own transaction, and another reader sees it on its next read."""
+    upload(store, [["12", "bhyt_coverage", "2026", 95.5]])
+
+    def cell():
+        with gate.reading(store) as con:
+            rows = sc.scorecard(con, "province", "12", 2030)
+        return rows.set_index(["locality_code", "indicator_code"]).loc[("12", "bhyt_coverage")]
+
+    assert (cell()["target_value"], cell()["status"]) == (96, "on_track")
+    with gate.writing(store) as con:
+        save_target(con, "admin", plan_code="LC-243-2025", locality_code="12", indicator_code="bhyt_coverage",
+                    target_year=2030, comparator="≥", target_value=95, target_text="Tỷ lệ tham gia BHYT: 95%",
+                    clause="Mục II.1.3, dòng 4", reason="Văn bản sửa đổi")
+    assert (cell()["target_value"], cell()["status"]) == (95, "achieved")
 
 
 def test_two_commits_of_the_same_keys_at_once_the_later_wins(store):

@@ -244,7 +244,8 @@ def test_refresh_after_an_upload_and_a_revert_equals_a_rebuild():
     con.execute("insert into upload (upload_id, file_name, sha256, user_name) values (3, 'g.xlsx', '3', 't')")
     add_observations(con, [("98", "cover", "2025", 66, 3), ("97001", "cover", "2025", 50, 3)])
     assert not sc.is_current_fresh(con)
-    assert sc.refresh_current_observations(con) == {"mode": "incremental", "n_uploads": 1}
+    assert sc.refresh_current_observations(con) == {"mode": "incremental", "n_uploads": 1,
+                                                    "scorecard": "incremental"}
     assert snapshot(con) == rebuilt(con)
     assert con.execute("select value from current_observation where locality_code = '98' "
                        "and period = '2025'").fetchone()[0] == 66

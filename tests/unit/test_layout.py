@@ -25,7 +25,7 @@ ALLOWED = {
     "store": {"core", "text", "paths"},
     "progress": {"core", "store", "text"},
     "auth": {"core", "store", "text"},
-    "plans": {"auth", "core", "store", "text"},
+    "plans": {"auth", "core", "progress", "store", "text"},
     "setup": {"auth", "core", "progress", "store", "text", "paths"},
     "excel": {"auth", "core", "progress", "store", "text", "paths"},
     "present": {"core", "progress", "store", "text", "paths"},
