@@ -424,9 +424,29 @@ def test_excel_error_cells_and_formula_codes_are_reported_not_skipped(con):
 def test_bench_import_runs_on_a_small_workbook():
     from bench.importing import bench_import
     result = bench_import(repeats=1, peer_repeats=1, n_rows=300)
-    assert set(result) == {"import_100k_s", "import_100k_peak_mib", "import_peer_read_s"}
+    assert set(result) == {"import_100k_s", "import_100k_peak_mib", "import_peer_read_s", "import_100k_inline_s"}
     assert 0 < result["import_100k_s"] < 60 and result["import_100k_peak_mib"] > 50
-    assert result["import_peer_read_s"] > 0
+    assert result["import_peer_read_s"] > 0 and result["import_100k_inline_s"] > 0
+
+
+def test_the_bench_workbook_as_excel_saves_it_reads_the_same_cells(tmp_path):
+    """bench.importing.as_excel_saves moves the text into a shared-strings table (as Excel
+    does) without changing one cell the product reads."""
+    from bench.importing import BENCH_USER, prepare
+    from indicators.excel import importer
+    from indicators.store.connection import connect
+    db, shared = prepare(tmp_path, n_rows=200)
+    inline = tmp_path / "bench_100k_inline.xlsx"
+    with zipfile.ZipFile(shared) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+        assert b"inlineStr" not in z.read("xl/worksheets/sheet1.xml")
+    con = connect(db)
+    previews = [importer.preview(con, f.read_bytes(), f.name, BENCH_USER) for f in (shared, inline)]
+    con.close()
+    assert [(p.n_new, len(p.errors)) for p in previews] == [(200, 0), (200, 0)]
+    rows = [p.validation.rows.drop(columns=["source_row"], errors="ignore").reset_index(drop=True)
+            for p in previews]
+    assert rows[0].equals(rows[1])
 
 
 def test_overview_cache_follows_commit_and_revert(seeded_db):
