@@ -1,7 +1,7 @@
 """Entry point: routes pages with st.navigation by role and draws the shared chrome, nothing else."""
 import streamlit as st
 
-from indicators.web import data, i18n, session, sign_in, widgets
+from indicators.web import data, i18n, pacing, session, sign_in, widgets
 
 
 # Pages that need an account: (file, title, icon, url path, role).
@@ -116,4 +116,5 @@ def main() -> None:
     st.navigation(pages_for(account), position="hidden" if presenting else "sidebar").run()
 
 
-main()
+with pacing.run_slot():   # a few runs at a time in this process, the rest wait their turn
+    main()
