@@ -24,6 +24,11 @@ A client ("tab") does what the browser's frontend does, minus drawing:
   file_urls_response, a multipart PUT to /_stcore/upload_file/<session>/<file id> with the XSRF
   header, then the uploader's widget state naming the file.
 
+People arrive one after another: the sessions open their first page evenly over the first
+`ramp_s` seconds (default: the think time, as people clicking one link in a meeting do over a
+few seconds, their browsers loading the app first); `--ramp 0` opens them all in one instant,
+the worst case (the last of 50 then waits for the 49 runs before it).
+
 Scenarios (one visit = a new tab; each step is one script run, timed from sending the request to
 `script_finished`; "open" includes the page's HTTP requests and the websocket handshake):
 - overview: `/?year=2030`, change the target year, flip "Chỉ số liệu đã duyệt";
@@ -476,7 +481,11 @@ class Client:
         self.rec.ran(page, step, result)
         return result
 
+    start_delay = 0.0   # seconds after the run's start before this person opens the first page
+
     async def loop(self) -> None:
+        if self.start_delay > 0:
+            await asyncio.sleep(self.start_delay)
         while self.time_left():
             try:
                 await self.visit_once()
@@ -790,8 +799,9 @@ async def run_load_async(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int 
                          officers: int = 0, db: str | os.PathLike | None = None, server_pid: int | None = None,
                          rows_per_upload: int = ROWS_PER_UPLOAD, think_s: float = 0.0,
                          timeout: float = STEP_TIMEOUT_S, warmup: bool = True, seed: int = 2030,
-                         min_visits: int = 0) -> dict:
+                         min_visits: int = 0, ramp_s: float | None = None) -> dict:
     scenarios = list(scenarios)
+    ramp_s = think_s if ramp_s is None else max(0.0, ramp_s)
     unknown = [s for s in scenarios if s not in SCENARIOS]
     if unknown:
         raise ValueError(f"unknown scenarios {unknown}; known: {sorted(SCENARIOS)}")
@@ -820,6 +830,8 @@ async def run_load_async(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int 
         clients.append(SCENARIOS[scenarios[i % len(scenarios)]](url_base, rec, deadline, think_s=think_s,
                                                                 timeout=timeout, rng=random.Random(rng.random()),
                                                                 min_visits=min_visits))
+    for i, client in enumerate(clients):   # people arrive one after another over ramp_s, not in one instant
+        client.start_delay = ramp_s * i / len(clients)
     await asyncio.gather(*(c.loop() for c in clients))
     elapsed = time.monotonic() - start
     cpu_after = cpu_seconds(server_pid) if server_pid else None
@@ -835,7 +847,8 @@ async def run_load_async(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int 
     all_errors = sum((c for c in rec.errors.values()), Counter())
     report = {
         "url": url_base, "sessions": sessions, "officers": officers, "seconds": seconds,
-        "scenarios": scenarios, "think_s": think_s, "elapsed_s": _round(elapsed, 2), "warmup_s": warm,
+        "scenarios": scenarios, "think_s": think_s, "ramp_s": ramp_s, "elapsed_s": _round(elapsed, 2),
+        "warmup_s": warm,
         "pages": {p: _summary(by_page_times[p], by_page_errors[p])
                   for p in PAGES if p in by_page_times or p in by_page_errors},
         "steps": {f"{p}.{s}": _summary(rec.timings.get((p, s), []), rec.errors.get((p, s), Counter()))
@@ -867,8 +880,9 @@ def run_load(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int = 10, second
     `officers` of them sign in and commit uploads (they need `db`, the server's database), the
     others play `scenarios` in turn (names of SCENARIOS). Keyword arguments: officers, db,
     server_pid (for the server's CPU seconds and peak memory), rows_per_upload, think_s (a pause
-    before each interaction, ±50 %), timeout (per step), warmup (open each page once first, not
-    recorded), seed. Returns the report (see the module's docstring)."""
+    before each interaction, ±50 %), ramp_s (the people open their first page one after another
+    over this many seconds; default think_s, 0: all at once), timeout (per step), warmup (open
+    each page once first, not recorded), seed. Returns the report (see the module's docstring)."""
     return asyncio.run(run_load_async(url_base, scenarios, sessions=sessions, seconds=seconds, **kwargs))
 
 
@@ -977,6 +991,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--officers", type=int, default=0, help="trong số đó, số cán bộ nhập liệu tải tệp lên")
     p.add_argument("--rows", type=int, default=ROWS_PER_UPLOAD, help="số dòng mỗi tệp tải lên")
     p.add_argument("--think", type=float, default=0.0, help="thời gian nghỉ trước mỗi thao tác, giây")
+    p.add_argument("--ramp", type=float, default=None,
+                   help="các phiên lần lượt mở trang đầu tiên trong bấy nhiêu giây (mặc định bằng --think; 0: cùng lúc)")
     p.add_argument("--scenarios", default=",".join(DEFAULT_MIX),
                    help="các kịch bản xem, luân phiên: overview, locality, indicator, presenter")
     p.add_argument("--in-place", action="store_true", help="chạy trên chính tệp --db (cán bộ sẽ ghi vào đó)")
@@ -987,7 +1003,7 @@ def from_args(args: argparse.Namespace) -> dict:
     return bench_load(args.db, url=args.url, server_pid=args.pid, sessions=args.sessions, seconds=args.seconds,
                       officers=args.officers, in_place=args.in_place, rows_per_upload=args.rows,
                       think_s=args.think, scenarios=[s.strip() for s in args.scenarios.split(",") if s.strip()],
-                      warmup=not args.no_warmup)
+                      warmup=not args.no_warmup, ramp_s=args.ramp)
 
 
 TABLE_HEADINGS = ("Trang", "Số lượt", "Trung vị (s)", "P95 (s)", "Lâu nhất (s)", "Lỗi")

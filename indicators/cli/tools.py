@@ -52,7 +52,7 @@ def _cmd_bench_load(args: argparse.Namespace) -> int:
     try:
         report = bench_load(db, url=args.url, server_pid=args.pid, sessions=args.sessions, seconds=args.seconds,
                             officers=args.officers, in_place=args.in_place, rows_per_upload=args.rows,
-                            think_s=args.think)
+                            think_s=args.think, ramp_s=args.ramp)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:
         err(str(exc))
         return EXIT_ARGS
@@ -91,5 +91,7 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                       help="trong số phiên, số cán bộ nhập liệu tải tệp lên và nhập (mặc định 0)")
     load.add_argument("--rows", type=int, default=20, help="số dòng mỗi tệp tải lên (mặc định 20)")
     load.add_argument("--think", type=float, default=0.0, help="thời gian nghỉ trước mỗi thao tác, giây")
+    load.add_argument("--ramp", type=float, default=None,
+                      help="các phiên lần lượt mở trang đầu tiên trong bấy nhiêu giây (mặc định bằng --think; 0: cùng lúc)")
     load.add_argument("--in-place", action="store_true", help="chạy trên chính tệp --db (cán bộ sẽ ghi vào đó)")
     p.set_defaults(func=_cmd_bench)

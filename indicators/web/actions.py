@@ -24,6 +24,7 @@ from indicators.excel import importer
 from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
 from indicators.plans import admin as plans_admin
 from indicators.present.render import ChromiumMissing, RenderError, chromium_available
+from indicators.web import pacing
 from indicators.web.connection import clear_caches, reading, writing
 from indicators.web.session import remember_sign_in
 
@@ -55,7 +56,7 @@ def _write(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exceptio
     overview's caches are checked in the same turn (a new target year needs them rebuilt), and
     this process's cached reads are dropped (other processes see the new data version)."""
     from indicators.excel.importer import refresh_overview_cache
-    with writing() as con:
+    with pacing.released(), writing() as con:   # the write's turn may wait for another process
         result = _refusing(lambda: work(con), *known)
         refresh_overview_cache(con)
     clear_caches()
@@ -154,7 +155,8 @@ def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Pr
     nothing but, when rows are refused for scope, one audit event. An unexpected failure is
     logged and said in one sentence: never a traceback on the page."""
     try:
-        return _read(lambda con: importer.preview(con, data, file_name, account.user_name), UnsafeFile)
+        with pacing.released():   # the sheets are parsed in the reader's worker process
+            return _read(lambda con: importer.preview(con, data, file_name, account.user_name), UnsafeFile)
     except Refused:
         raise
     except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details
@@ -206,8 +208,9 @@ def deck_file(locality_code: str, year: int, order: str, approved_only: bool = F
     when it cannot be drawn."""
     from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
     buffer = io.BytesIO()
-    _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order, approved_only=approved_only),
-          RenderError, DeckError)
+    with pacing.released():   # Chromium draws the charts
+        _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order,
+                                     approved_only=approved_only), RenderError, DeckError)
     return buffer.getvalue()
 
 
@@ -217,8 +220,9 @@ def report_file(locality_code: str, year: int, approved_only: bool = False) -> b
     from indicators.present.deck import DeckError
     from indicators.present.report import build_report   # only this export needs it
     buffer = io.BytesIO()
-    _read(lambda con: build_report(con, locality_code, buffer, year=year, approved_only=approved_only),
-          RenderError, DeckError)
+    with pacing.released():   # Chromium draws the report
+        _read(lambda con: build_report(con, locality_code, buffer, year=year, approved_only=approved_only),
+              RenderError, DeckError)
     return buffer.getvalue()
 
 

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 
 def _slots() -> int:
     try:
-        return max(0, int(os.environ.get("INDICATORS_RUN_SLOTS", "2")))
+        return max(0, int(os.environ.get("INDICATORS_RUN_SLOTS", "1")))
     except ValueError:
-        return 2
+        return 1
 
 
 _SLOTS = _slots()
 _GATE = threading.BoundedSemaphore(_SLOTS) if _SLOTS else None
+_HELD = threading.local()   # .held: this thread's run holds a slot
 
 
 @contextlib.contextmanager
@@ -33,7 +34,25 @@ def run_slot() -> Iterator[None]:
         yield
         return
     _GATE.acquire()
+    _HELD.held = True
     try:
         yield
     finally:
+        _HELD.held = False
         _GATE.release()
+
+
+@contextlib.contextmanager
+def released() -> Iterator[None]:
+    """Give this run's slot back while it waits outside the interpreter, and take one again
+    (in turn) after. Without a slot (the command line, a test), nothing happens."""
+    if _GATE is None or not getattr(_HELD, "held", False):
+        yield
+        return
+    _HELD.held = False
+    _GATE.release()
+    try:
+        yield
+    finally:
+        _GATE.acquire()
+        _HELD.held = True

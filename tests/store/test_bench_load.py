@@ -51,6 +51,15 @@ def test_every_page_runs_without_errors_and_the_officer_commits(served):
     assert _rows(db) - before == report["load_rows_expected"] == report["load_rows_added"]
 
 
+def test_people_arrive_one_after_another_over_the_ramp(served):
+    """With ramp_s, the last of n sessions opens its first page (n − 1)/n × ramp_s after the
+    start: the run lasts at least that long even when its duration is shorter."""
+    url, _, _ = served
+    report = load.run_load(url, ["indicator"], sessions=3, seconds=0.1, ramp_s=6.0, min_visits=1)
+    assert report["ramp_s"] == 6.0 and report["load_errors"] == 0
+    assert report["elapsed_s"] >= 4.0 and report["steps"]["indicator.open"]["runs"] == 3
+
+
 def test_a_page_that_is_not_there_or_not_allowed_is_an_error(served):
     url, _, _ = served
 
