@@ -31,6 +31,11 @@ SCOPE_KINDS = ("country", "province", "communes")
 # more than this share of all observations (and more than FULL_REFRESH_MIN_ROWS of them).
 FULL_REFRESH_SHARE = 0.25
 FULL_REFRESH_MIN_ROWS = 50_000
+# scorecard_cache is kept only where computing the scorecard costs something: from this many
+# targets (the national dataset has 362,382; a province's plans a few hundred, computed live in
+# ~0,05 s). Below it the cache is emptied and every read computes live, and an import does not
+# pay the cache's refresh (~0,2 s).
+CACHE_MIN_TARGETS = 20_000
 # Every column the scorecard query returns, in its order (queries/progress/scorecard.sql, `final`).
 COLUMNS = ("locality_code", "indicator_code", "baseline_value", "baseline_year", "target_value",
            "target_comparator", "target_year", "latest_value", "latest_period", "projected_value",
@@ -93,7 +98,7 @@ def refresh_current_observations(con: duckdb.DuckDBPyConnection, *,
     inputs changed unannounced (e.g. init-db's catalogue, a restore, a replica catching up).
     The caller owns the transaction (this issues no begin/commit). Returns
     {'mode': 'none'|'incremental'|'full'|'horizons', 'n_uploads': …, 'scorecard': 'none'|
-    'incremental'|'full'}.
+    'incremental'|'full'|'off'} ('off': fewer than CACHE_MIN_TARGETS targets, reads compute live).
     """
     done, touched = refresh_current_values(con)
     if touched is not None and changed_localities:
@@ -136,8 +141,13 @@ def _refresh_scorecard_cache(con: duckdb.DuckDBPyConnection, localities: list[st
     year, or all of them when its inputs changed and the caller did not announce where
     (`announced`: the caller passed the localities its change touched)."""
     years = list(MILESTONE_YEARS)
-    fingerprint = con.execute(query("scorecard_inputs_fingerprint")).fetchone()[0]
     state = con.execute("select inputs_fingerprint, years from scorecard_cache_state").fetchone()
+    if con.execute("select count(*) from target").fetchone()[0] < CACHE_MIN_TARGETS:
+        if state is not None:   # it was kept for a larger set of targets: not any more
+            con.execute("delete from scorecard_cache_state")
+            con.execute(query("scorecard_cache_delete"), {"localities": None})
+        return "off"
+    fingerprint = con.execute(query("scorecard_inputs_fingerprint")).fetchone()[0]
     if state is None or list(state[1]) != years or (state[0] != fingerprint and not announced):
         localities = None
     elif localities is not None and not localities:

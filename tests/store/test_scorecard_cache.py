@@ -13,6 +13,13 @@ from indicators.progress.statuses import MILESTONE_YEARS
 from tests.store.test_scorecard import LOCALITIES, add_observations, every_target, make_db
 
 KEY = ["plan_code", "locality_code", "indicator_code"]
+
+
+@pytest.fixture(autouse=True)
+def cache_every_database(monkeypatch):
+    """These databases hold a few targets: keep the cache anyway (the product keeps it from
+    scorecard.CACHE_MIN_TARGETS targets)."""
+    monkeypatch.setattr(sc, "CACHE_MIN_TARGETS", 0)
 OBS = [("98", "cover", "2024", 60, 1), ("98", "cover", "2025", 70, 1),
        ("98001", "cover", "2024", 95, 1), ("98002", "cover", "2024", 60, 1),
        ("98002", "cover", "2025", 59, 1), ("97001", "deaths", "2025", 12, 1)]
@@ -93,3 +100,15 @@ def test_other_years_and_approved_only_are_computed_live():
     assert not sc._is_cached(con.cursor(), 2028)
     assert len(sc.scorecard(con, "country", year=2028)) == 2 * len(LOCALITIES)
     assert sc.scorecard(con, "country", approved_only=True)["latest_value"].isna().all()
+
+
+def test_a_small_database_computes_live_and_pays_no_refresh(monkeypatch):
+    con = refreshed_db()                      # kept while the threshold is 0
+    monkeypatch.setattr(sc, "CACHE_MIN_TARGETS", 1000)
+    con.execute("insert into upload (upload_id, file_name, sha256, user_name) values (2, 'g.xlsx', '2', 't')")
+    add_observations(con, [("98002", "cover", "2026", 91, 2)])
+    assert sc.refresh_current_observations(con)["scorecard"] == "off"
+    assert not sc._is_cached(con.cursor(), 2030)
+    assert con.execute("select count(*) from scorecard_cache").fetchone()[0] == 0
+    row = sc.scorecard(con, "country").set_index(["locality_code", "indicator_code"]).loc[("98002", "cover")]
+    assert (row["latest_value"], row["status"]) == (91, "achieved")
