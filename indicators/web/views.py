@@ -14,6 +14,10 @@ st.plotly_chart copies a figure into its message; st.dataframe reads a frame).
 from __future__ import annotations
 
 import functools
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -60,6 +64,45 @@ def _view(func, *, max_entries: int = 256):
     return view
 
 
+class _ByContent:
+    """Results of a pure build function (figures, formatted tables), kept by a digest of its
+    inputs, across data versions: after an upload, only what the upload changed is built again.
+
+    A write changes the data version, so every view above is computed anew; most of that cost is
+    building figures and tables whose inputs did not change (one commune's upload leaves every
+    other locality's charts as they were). Each build here is keyed on the pickled bytes of its
+    arguments (their content, not their identity), so a changed input is a different key, never a
+    stale hit. Bounded (least recently used first out); not dropped on a write, since an entry
+    can never be wrong, only unused."""
+
+    def __init__(self, build, max_entries: int):
+        self.build, self.max_entries = build, max_entries
+        self.entries: OrderedDict[bytes, object] = OrderedDict()
+        self.lock = threading.Lock()
+        functools.update_wrapper(self, build)
+
+    def __call__(self, *args):
+        key = hashlib.blake2b(pickle.dumps(args, protocol=5), digest_size=20).digest()
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = self.build(*args)
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+def by_content(max_entries: int):
+    return lambda build: _ByContent(build, max_entries)
+
+
 # --- the locality page ---------------------------------------------------------------------------
 def _locality(locality_code: str, year: int, approved_only: bool):
     """(progress, {(plan_code, indicator_code): progress figure}) of one locality toward `year`."""
@@ -67,8 +110,13 @@ def _locality(locality_code: str, year: int, approved_only: bool):
     figures: dict[tuple[str, str], go.Figure] = {}
     for r in lp.rows:
         obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
-        figures[(r["plan_code"], r["indicator_code"])] = SharedFigure.of(charts.progress_figure(r, obs, ms))
+        figures[(r["plan_code"], r["indicator_code"])] = _progress_figure(r, obs, ms)
     return lp, figures
+
+
+@by_content(max_entries=4096)
+def _progress_figure(row: dict, obs: pd.DataFrame, ms: pd.DataFrame) -> SharedFigure:
+    return SharedFigure.of(charts.progress_figure(row, obs, ms))
 
 
 locality = _view(_locality)
@@ -81,23 +129,31 @@ def _indicator_figures(indicator: str, scope: str, province: str | None, year: i
     localities, indicators = data.labels()
     ind = indicators.set_index("indicator_code").loc[indicator]
     df = data.indicator_across(indicator, scope, province, year)
-    names = localities.set_index("locality_code")["locality_name"].to_dict()
     ranked = df.dropna(subset=["latest_value"])
     part = ranked if show == "all" else (ranked.head(int(n)) if show == "top" else ranked.tail(int(n)))
     n_of = len(part)
     part = part.head(300)
-    ranked_fig = charts.ranked_figure(part, unit=ind["unit"], decimals=int(ind["decimals"]),
-                                      value_kind=ind["value_kind"], direction=ind["direction"],
-                                      title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]})
     multiples = part["locality_code"].head(12).tolist()
     traj = data.trajectories(indicator, scope, province)
     traj = traj[traj["locality_code"].isin(multiples)]
+    shown = set(part["locality_code"]) | set(traj["locality_code"])
+    names = {c: n for c, n in zip(localities["locality_code"], localities["locality_name"]) if c in shown}
+    ranked_fig, multiples_fig = _indicator_charts(part, traj, multiples, names, ind["unit"], int(ind["decimals"]),
+                                                  ind["value_kind"], ind["direction"])
+    return {"ranked": ranked_fig, "n_ranked": len(part), "n_ranked_of": n_of,
+            "multiples": multiples_fig, "n_multiples": len(multiples)}
+
+
+@by_content(max_entries=256)
+def _indicator_charts(part: pd.DataFrame, traj: pd.DataFrame, multiples: list[str], names: dict[str, str],
+                      unit: str, decimals: int, value_kind: str, direction: str):
+    ranked_fig = charts.ranked_figure(part, unit=unit, decimals=decimals, value_kind=value_kind, direction=direction,
+                                      title_of={c: f"{names.get(c, c)}" for c in part["locality_code"]})
     # Panels in the ranking's order.
     traj = traj.assign(_order=pd.Categorical(traj["locality_code"], categories=multiples, ordered=True)) \
         .sort_values(["_order", "period_time"])
-    multiples_fig = None if traj.empty else SharedFigure.of(charts.small_multiples(traj, unit=ind["unit"], title_of=names))
-    return {"ranked": SharedFigure.of(ranked_fig), "n_ranked": len(part), "n_ranked_of": n_of,
-            "multiples": multiples_fig, "n_multiples": len(multiples)}
+    multiples_fig = None if traj.empty else SharedFigure.of(charts.small_multiples(traj, unit=unit, title_of=names))
+    return SharedFigure.of(ranked_fig), multiples_fig
 
 
 indicator_figures = _view(_indicator_figures)
@@ -107,9 +163,14 @@ def _indicator_table(indicator: str, scope: str, province: str | None, year: int
     """The indicator page's table: one formatted row per locality in scope with a target."""
     localities, indicators = data.labels()
     ind = indicators.set_index("indicator_code").loc[indicator]
-    unit, decimals, kind = ind["unit"], int(ind["decimals"]), ind["value_kind"]
     df = data.indicator_across(indicator, scope, province, year)
-    names = localities.set_index("locality_code")["locality_name"].to_dict()
+    shown = set(df["locality_code"])
+    names = {c: n for c, n in zip(localities["locality_code"], localities["locality_name"]) if c in shown}
+    return _indicator_rows(df, names, ind["unit"], int(ind["decimals"]), ind["value_kind"])
+
+
+@by_content(max_entries=256)
+def _indicator_rows(df: pd.DataFrame, names: dict[str, str], unit: str, decimals: int, kind: str) -> pd.DataFrame:
     return pd.DataFrame({
         "Hạng": df["rank"],
         "Địa phương": [names.get(c, c) for c in df["locality_code"]],
@@ -171,13 +232,21 @@ def _overview_table(scope: str, province: str | None, year: int, approved_only: 
     table's order, 'columns': the indicator codes}."""
     localities, indicators = data.labels()
     cells = overview_cells(scope, province, year, approved_only, level)["cells"]
+    cells = cells[cells["indicator_code"].isin(indicator_codes)]
     ind_in_scope = indicators[indicators["indicator_code"].isin(indicator_codes)]
-    values, status, trend = scorecard_table.pivot(cells[cells["indicator_code"].isin(indicator_codes)],
-                                                  ind_in_scope, list(picked) or None)
+    shown = set(cells["locality_code"])
+    names = {c: n for c, n in zip(localities["locality_code"], localities["locality_name"]) if c in shown}
+    return _overview_built(cells, ind_in_scope, picked, sort_by, show, n, names)
+
+
+@by_content(max_entries=256)
+def _overview_built(cells: pd.DataFrame, ind_in_scope: pd.DataFrame, picked: tuple[str, ...], sort_by: str,
+                    show: str, n: int, names: dict[str, str]) -> dict:
+    values, status, trend = scorecard_table.pivot(cells, ind_in_scope, list(picked) or None)
     if sort_by == "attention":
         order = scorecard_table.attention_order(status)
     else:
-        direction = indicators.set_index("indicator_code").at[sort_by, "direction"]
+        direction = ind_in_scope.set_index("indicator_code").at[sort_by, "direction"]
         order = scorecard_table.rank_by(values, sort_by, direction)
     order = list(order)
     if show == "top":
@@ -185,7 +254,6 @@ def _overview_table(scope: str, province: str | None, year: int, approved_only: 
     elif show == "bottom":
         order = order[-int(n):]
     values, status, trend = values.loc[order], status.loc[order], trend.loc[order]
-    names = localities.set_index("locality_code")["locality_name"]
     table = scorecard_table.cell_texts(values, status, trend, ind_in_scope)
     table.insert(0, "locality", [f"{names.get(c, c)} ({c})" for c in table.index])
     css = pd.DataFrame("", index=table.index, columns=table.columns)
