@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators.web import actions, data, fmt, session, widgets
+from indicators.web import actions, data, fmt, report_sheets, session, widgets
 
 account = session.require_page_role("officer")
 safe = widgets.safe
@@ -90,27 +90,41 @@ if done:
     st.success(safe(done["message"]))
     st.info(f"Xem trang Địa phương để thấy số liệu mới: mã {', '.join(safe(c) for c in done['localities'][:10])}"
             + (" …" if len(done["localities"]) > 10 else ""))
-uploaded = st.file_uploader("Chọn tệp Excel (.xlsx)", type=["xlsx"], key=f"upload_file_{st.session_state.get('upload_round', 0)}",
+# The filled template (.xlsx) first; the formats officers have are read too (excel/formats.py).
+uploaded = st.file_uploader("Chọn tệp đã điền (tệp mẫu .xlsx; cũng nhận .xls, .ods, .xlsb, .csv)",
+                            type=["xlsx", "xls", "ods", "xlsb", "csv"],
+                            key=f"upload_file_{st.session_state.get('upload_round', 0)}",
                             max_upload_size=actions.MAX_UPLOAD_MIB)
 if uploaded is not None:
     content = uploaded.getvalue()
     # One preview per file (and account) in this session: a rerun reuses it, and the audit log
     # holds one refusal event per attempt, not one per click.
-    key = (actions.file_digest(content), uploaded.name, account.user_name)
+    digest = actions.file_digest(content)
+    # A report sheet naming no locality: whose figures, as picked below (for this file only).
+    picked_for = st.session_state.get("upload_wide_locality")
+    wide_locality = picked_for[1] if picked_for and picked_for[0] == digest else None
+    key = (digest, uploaded.name, account.user_name, wide_locality)
     cached = st.session_state.get("upload_preview")
     pv = cached[1] if cached and cached[0] == key else None
     if pv is None:
         try:
             with st.spinner("Đang kiểm tra tệp…"):
-                pv = actions.preview_upload(account, content, uploaded.name)
+                pv = actions.preview_upload(account, content, uploaded.name, locality=wide_locality)
             st.session_state["upload_preview"] = (key, pv)
         except actions.Refused as exc:
             st.error(safe(str(exc)))
+    if pv is not None and pv.layouts:   # an officer's own report sheet: how it was read, first
+        picked = report_sheets.show(pv, account, options)
+        if picked and picked != wide_locality:
+            st.session_state["upload_wide_locality"] = (digest, picked)
+            st.rerun()
     if pv is not None:
         cols = st.columns(5)
         for col, (label, n) in zip(cols, [("Dòng số liệu", pv.n_rows), ("Mới", pv.n_new), ("Thay đổi", pv.n_changed),
                                            ("Không đổi", pv.n_unchanged), ("Bị từ chối", pv.n_rejected)]):
             col.metric(label, fmt.number(n, 0), border=True)
+        for note in pv.notes:   # how a .csv was read (its encoding may be a guess)
+            st.info(safe(note))
         if pv.sheets:
             why = {"template": "trang hướng dẫn của tệp mẫu", "text_only": "chỉ có chữ, không có số liệu"}
             st.caption("Đã đọc các trang: " + ", ".join(f"“{safe(s)}”" for s in pv.sheets)

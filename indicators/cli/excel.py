@@ -3,7 +3,8 @@
 `add_cli(sub)` registers them on the `python -m indicators` subparsers. Every handler returns
 an exit code:
   0  done (or, for import, nothing rejected: a dry run that would import, or a file already in)
-  1  rejected: errors in the file, or the file was refused before reading (unsafe, not .xlsx)
+  1  rejected: errors in the file, no data rows in it (the reason is in the JSON's errors too),
+     or the file was refused before reading (unsafe, not a supported spreadsheet)
   2  bad arguments (unknown locality, unknown upload)
   4  import held back: warnings need --confirm-warnings
   5  permission denied (unknown account, role or locality scope)
@@ -41,8 +42,16 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
         out["message"] = result.message if result else None
         if result is None and not pv.already_committed and len(pv.validation.rows) and pv.notice:
             out["message"] = pv.notice   # the same values again: nothing to import
+        if not pv.errors and not pv.already_committed and pv.validation.rows.empty:
+            # No data rows is a rejection (exit 1): its reason is an error like any other.
+            out["errors"].append({"sheet": "", "row": None, "column": "", "value": "", "code": "no_data_rows",
+                                  "message": pv.notice, "severity": "error"})
+            out["n_errors"] = len(out["errors"])
+            out["message"] = pv.notice
         print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
+    for layout in pv.layouts:   # an officer's own report sheet: how it was read, first
+        _print_layout(layout)
     print(f"Tệp {pv.file_name}: {fmt.number(pv.n_rows, 0)} dòng số liệu; mới {fmt.number(pv.n_new, 0)}, "
           f"thay đổi {fmt.number(pv.n_changed, 0)}, không đổi {fmt.number(pv.n_unchanged, 0)}, "
           f"bị từ chối {fmt.number(pv.n_rejected, 0)}.")
@@ -54,13 +63,33 @@ def _print_preview(pv, result, fmt_kind: str, dry_run: bool) -> None:
         print(result.message)
 
 
+def _print_layout(layout: dict) -> None:
+    """How a report sheet was read, as the upload page shows it: whose figures, columns, rows."""
+    from indicators.excel.layout import LOCALITY_HOW, ROLE_TEXT
+    kind = "mỗi dòng một chỉ tiêu" if layout["kind"] == "indicators_as_rows" else "mỗi dòng một địa phương"
+    print(f"Trang “{layout['sheet']}”: bảng báo cáo, {kind}, dòng tiêu đề {layout['header_row']}"
+          + (" (cách đọc đã được xác nhận)" if layout.get("confirmed") else ""))
+    if layout.get("locality"):
+        print(f"  Số liệu của: mã {layout['locality']['code']} ({LOCALITY_HOW.get(layout.get('locality_how', ''), '')})")
+    for c in layout["columns"]:
+        what = f"số liệu kỳ {fmt.period(c['period'])}" if c["role"] == "period" else ROLE_TEXT.get(c["role"], c["role"])
+        print(f"  Cột {c['letter']} “{c['header']}”: {what}" + (f" – {c['reason']}" if c.get("reason") else ""))
+    for r in layout["rows"]:
+        m = r.get("match") or {}
+        how = {"exact": "chắc chắn", "guess": f"đoán {m.get('score', 0):.0f}%", "confirmed": "đã xác nhận"}.get(
+            m.get("how"), "không nhận ra")
+        print(f"  Dòng {r['row']} “{r['label']}”: {m.get('code') or '—'} ({how})"
+              + (f" – {r['reason']}" if r.get("reason") else ""))
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     from indicators.excel.importer import ImportRefused, import_file
     from indicators.excel.safety import UnsafeFile
     # The preview reads beside the app; only the commit waits for its turn to write.
     try:
         done, code = attempt(lambda: import_file(gate.target(args.db), args.file, args.user,
-                                                 dry_run=args.dry_run, confirm_warnings=args.confirm_warnings),
+                                                 dry_run=args.dry_run, confirm_warnings=args.confirm_warnings,
+                                                 locality=args.locality),
                              {PermissionDenied: EXIT_DENIED, ImportRefused: EXIT_REJECTED})
     except FileNotFoundError:
         err(f"Không tìm thấy tệp {args.file}.")
@@ -138,11 +167,13 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("import", help="kiểm tra và nhập một tệp Excel số liệu (mã thoát 0: không dòng nào bị từ chối)")
     p.add_argument("--db", default=argparse.SUPPRESS)
-    p.add_argument("file", help="tệp .xlsx")
+    p.add_argument("file", help="tệp .xlsx (cũng nhận .xls, .ods, .xlsb, .csv)")
     p.add_argument("--user", required=True, help="tên đăng nhập của người nhập (cán bộ hoặc quản trị)")
     p.add_argument("--dry-run", action="store_true",
                    help="chỉ kiểm tra, không nhập số liệu (dòng bị từ chối vì phạm vi vẫn được ghi vào nhật ký)")
     p.add_argument("--confirm-warnings", action="store_true", help="xác nhận các cảnh báo (giá trị bất thường…)")
+    p.add_argument("--locality", help="bảng báo cáo không ghi địa phương: số liệu của mã này (trong phạm vi "
+                   "của tài khoản); mặc định là địa phương của tài khoản")
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.set_defaults(func=_cmd_import)
 

@@ -63,14 +63,27 @@ PERIOD_EXPECTED = ("một kỳ như “2026”, “Quý I/2026” (hoặc “202
 MIN_YEAR = 2000
 
 
-def parse_period(raw: object) -> str:
+def parse_period(raw: object, shown_as: str | None = None) -> str:
     """The canonical period ('2026', '2026-Q1', '2026-06') of what an officer typed.
 
     Accepts 2026 / "2026" / "Năm 2026"; "2026-Q1", "Q1/2026", "Quý I/2026", "Quý 1 năm 2026";
     "06/2026", "2026-06", "Tháng 6/2026"; a date (cell or text) -> its month. Case and
     diacritics do not matter. Raises CellError('bad_period') for anything else, a month or
     quarter out of range, or a year before 2000 (a future period is checked by the caller).
+
+    `shown_as` is how the cell's number format displays a date (number_format_kind): a date
+    cell shown as 'year' (Excel's `yyyy`, “2026”) is that year, one shown as 'month'
+    (`mm/yyyy`, “06/2026”) that month, as the officer saw them; any other value, or a cell
+    that is not a date, is read as above. The caller passes it only for number (date) cells,
+    never for typed text: excel/workbook.py does so for the period column, and
+    `workbook.period_formats` gives it for any cell (a wide sheet's period headers).
     """
+    if shown_as in ("year", "month"):
+        day = _date_value(raw)
+        if day is not None:
+            if day.year < MIN_YEAR:
+                raise CellError("bad_period", f"một năm từ {MIN_YEAR} trở đi")
+            return str(day.year) if shown_as == "year" else f"{day.year}-{day.month:02d}"
     s = fold(_clean_text(raw))
     if not s:
         raise CellError("missing_value", PERIOD_EXPECTED)
@@ -105,6 +118,98 @@ def parse_period(raw: object) -> str:
                         f"({serial.group(1)} là ngày {day.strftime('%d/%m/%Y')}): hãy ghi kỳ bằng chữ, vd. "
                         f"“Tháng {day.month}/{day.year}”")
     raise CellError("bad_period", PERIOD_EXPECTED)
+
+
+_DATE_VALUE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
+
+
+def _date_value(raw: object) -> date | None:
+    """The date a date cell holds, as the reader hands it over ('2026-06-01 00:00:00', a date
+    object, or an Excel serial such as 46174 when the reader did not see a date format); None
+    for anything else."""
+    if isinstance(raw, date):   # datetime too
+        return date(raw.year, raw.month, raw.day)
+    s = _clean_text(raw) if raw is not None else ""
+    if m := _DATE_VALUE.fullmatch(s):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    if (m := _SERIAL.fullmatch(s)) and 36526 <= int(m.group(1)) <= 73050:   # 2000 … 2099
+        return date(1899, 12, 30) + timedelta(days=int(m.group(1)))
+    return None
+
+
+# --- number formats ---------------------------------------------------------------------------
+# Excel's built-in date and time formats (ids 14–22, 45–47; their codes follow the locale).
+BUILTIN_DATE_FORMATS = {14: "date", 15: "date", 16: "date", 17: "month", 18: "time", 19: "time",
+                        20: "time", 21: "time", 22: "date", 45: "time", 46: "time", 47: "time"}
+# Shown as themselves, never a date part: quoted text, an escaped character, the width of one
+# (_x), a fill character (*x), and [...] sections (colour, locale [$-42A], condition [>100]).
+_FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.|_.|\*.|\[[^\]]*\]?', re.DOTALL)
+_ELAPSED = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)   # [h]:mm elapsed time
+_AM_PM = re.compile(r"am/pm|a/p", re.IGNORECASE)
+_DATE_TOKEN = re.compile(r"y+|m+|d+|h+|s+")
+
+
+def _first_section(code: str) -> str:
+    """The part before the first ';' that is not quoted, escaped or in brackets: the format of
+    positive numbers (and dates)."""
+    quoted = bracket = escaped = False
+    for i, ch in enumerate(code):
+        if escaped:
+            escaped = False
+        elif quoted:
+            quoted = ch != '"'
+        elif bracket:
+            bracket = ch != "]"
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = True
+        elif ch == "[":
+            bracket = True
+        elif ch == ";":
+            return code[:i]
+    return code
+
+
+def number_format_kind(code: str | None) -> str | None:
+    """How an Excel number format code shows a date: 'year' (only years: `yyyy`, `"Năm "yyyy`),
+    'month' (a month, with or without its year, and no day: `mm/yyyy`, `mmm-yy`,
+    `"Tháng "m/yyyy`, `[$-42A]mm/yyyy`), 'date' (has a day, or mixes a date and a time),
+    'time' (only hours, minutes, seconds: `h:mm`), or None (not a date format: `General`,
+    `0.00%`, `@`).
+
+    Only the first section counts; quoted text ("d" is the letter d), escaped characters
+    (`\\-`), [colour], [$-locale] and [condition] sections and AM/PM are literals. An `m` right
+    after an hour or right before seconds is minutes, as in Excel.
+    """
+    if not code:
+        return None
+    # [h]:mm and [mm]:ss (elapsed time) stay as an hour and seconds, the only brackets that do
+    section = _ELAPSED.sub(lambda e: " s " if e.group(0)[1] in "sS" else " h ", _first_section(code))
+    letters = _AM_PM.sub(" ", _FORMAT_LITERAL.sub(" ", section)).lower()
+    tokens = [m.group(0)[0] for m in _DATE_TOKEN.finditer(letters)]
+    kinds = set()
+    for i, t in enumerate(tokens):
+        if t == "m":
+            minutes = (i > 0 and tokens[i - 1] == "h") or (i + 1 < len(tokens) and tokens[i + 1] == "s")
+            kinds.add("minute" if minutes else "month")
+        else:
+            kinds.add(t)
+    time = bool(kinds & {"h", "minute", "s"})
+    date_part = kinds & {"y", "month", "d"}
+    if "d" in kinds or (time and date_part):
+        return "date"
+    if time:
+        return "time"
+    if "month" in kinds:
+        return "month"
+    if "y" in kinds:
+        return "year"
+    return None
 
 
 def period_end(period: str) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """Excel import against the store: preview, commit, revert, history.
 
-- `preview(con, data, file_name, user_name)` checks the file (xlsx_safety), reads it
-  (excel_in), validates it (validate) and compares it with the current values: counts of new,
+- `preview(con, data, file_name, user_name)` checks the file (formats.check_file: .xlsx, .xls,
+  .ods, .xlsb or .csv, told from its bytes; `Preview.notes` says how a .csv was decoded), reads it
+  (workbook), validates it (validate) and compares it with the current values: counts of new,
   changed (old → new), unchanged and rejected rows. It writes no values and no upload; its only
   write is one `upload_refused` audit event when rows are refused for a reason listed in
   REFUSAL_REASONS (outside the uploader's scope…): the attempt itself is what is audited.
@@ -40,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from indicators.auth import approval, scope
-from indicators.excel import workbook
+from indicators.excel import formats, mappings, workbook
 from indicators.excel.cells import normalise_code
 from indicators.text import fmt
 from indicators.excel import safety
@@ -94,6 +95,9 @@ class Preview:
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)   # (sheet, 'template'|'text_only')
     data_version: tuple = ()                # the store's uploads as of the preview (see _data_version)
     refusals: list[Refusal] = field(default_factory=list)   # audited as one `upload_refused` event
+    file_format: str = "xlsx"                # formats.check_file: xlsx | xls | ods | xlsb | csv
+    notes: list[str] = field(default_factory=list)   # how the file was read (a .csv's encoding, delimiter)
+    layouts: list[dict] = field(default_factory=list)   # report sheets: layout.SheetLayout.understanding()
 
     @property
     def problems(self) -> list[Problem]:
@@ -164,6 +168,9 @@ class Preview:
             return already_message(self.already_committed)
         if self.errors:
             return None
+        if self.validation.rows.empty and not self.sheets:
+            return (f"Tệp “{self.file_name}” không có dòng số liệu nào để nhập: không trang nào có hàng tiêu đề "
+                    "với các cột Mã địa phương, Mã chỉ tiêu, Kỳ báo cáo, Giá trị (hãy dùng tệp mẫu tải về từ hệ thống).")
         if self.validation.rows.empty:
             return "Tệp không có dòng số liệu nào để nhập (các ô Giá trị đều trống)."
         if not self.has_changes:
@@ -173,8 +180,10 @@ class Preview:
     def summary(self) -> dict:
         """Counts and every problem, as the CLI's JSON prints them."""
         return {
-            "file_name": self.file_name, "sha256": self.sha256, "sheets": self.sheets,
+            "file_name": self.file_name, "sha256": self.sha256, "format": self.file_format, "notes": self.notes,
+            "sheets": self.sheets,
             "sheets_skipped": [{"sheet": n, "reason": r} for n, r in self.sheets_skipped],
+            "report_sheets": self.layouts,   # how each officer's own sheet was read (excel/layout.py)
             "n_rows": self.n_rows, "n_new": self.n_new, "n_changed": self.n_changed,
             "n_unchanged": self.n_unchanged, "n_rejected": self.n_rejected,
             "n_errors": len(self.errors), "n_warnings": len(self.warnings),
@@ -315,8 +324,15 @@ def _audit_refused(con: duckdb.DuckDBPyConnection, user_name: str, detail: str, 
 
 
 def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_name: str, *,
-            today: date | None = None, dry_run: bool = False) -> Preview:
+            today: date | None = None, dry_run: bool = False, locality: str | None = None,
+            mapping: dict[str, dict] | None = None) -> Preview:
     """Check, read, validate and compare a workbook. Writes no value and no upload.
+
+    A report sheet (periods as columns, excel/layout.py) is read too: its figures belong to the
+    locality its title names, else `locality` (chosen on the page, `--locality`), else the
+    account's own. `mapping` ({signature: overrides}) corrects its reading now; a mapping
+    confirmed before (excel/mappings.py) is used by itself. `Preview.layouts` says how each
+    such sheet was read.
 
     Raises scope.PermissionDenied for an account that cannot upload (logged by auth) and
     safety.UnsafeFile for a refused file (nothing is written for it).
@@ -333,8 +349,15 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     cur = con.cursor()
     account = scope.require_role(cur, user_name, "officer", ACTION)
     file_name = clean_file_name(file_name)
-    info = safety.check_xlsx(data, file_name)
-    read = workbook.read_workbook(data, info)
+    info = formats.check_file(data, file_name)
+    if locality is not None:
+        locality = normalise_code(locality)
+        if not scope.writable(cur, account, {locality}):
+            audit(con, user_name, "denied", f"{ACTION}: địa phương {locality} ngoài phạm vi")
+            raise PermissionDenied(f"Tài khoản “{user_name}” không được nhập số liệu cho địa phương mã "
+                                   f"“{locality}” (ngoài phạm vi của tài khoản).")
+    read = workbook.read_workbook(data, info, mappings.wide_context(cur, account, locality=locality,
+                                                                    overrides=mapping))
     catalogue = load_catalogue(cur)
     # Every code the file names, in either code column: a blank "Mã xã" is filled in from "Mã tỉnh".
     named = {normalise_code(v) for column in ("locality_code", "province_code")
@@ -354,7 +377,9 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     return Preview(file_name=file_name, sha256=sha, size_bytes=len(data), user_name=user_name,
                    sheets=read.sheets_read, sheets_skipped=read.sheets_skipped, validation=checked,
                    diff=_diff(cur, checked.rows),
-                   already_committed=_already(cur, sha), data_version=version, refusals=refused)
+                   already_committed=_already(cur, sha), data_version=version, refusals=refused,
+                   file_format=info.format, notes=info.notes,
+                   layouts=[layout.understanding() for layout in read.layouts])
 
 
 def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> dict:
@@ -516,7 +541,7 @@ def recent_uploads(con: duckdb.DuckDBPyConnection, limit: int = 50) -> pd.DataFr
 
 def import_file(source: duckdb.DuckDBPyConnection | Path | str, path: str | Path, user_name: str, *,
                 dry_run: bool = False, confirm_warnings: bool = False,
-                today: date | None = None) -> tuple[Preview, CommitResult | None]:
+                today: date | None = None, locality: str | None = None) -> tuple[Preview, CommitResult | None]:
     """Preview a file and, unless `dry_run` or anything blocks it, commit it (what the CLI does).
 
     `source` is a connection (everything goes through it) or a database file: then the preview
@@ -530,7 +555,7 @@ def import_file(source: duckdb.DuckDBPyConnection | Path | str, path: str | Path
     else:
         reading, writing = (lambda: gate.reading(source)), (lambda: gate.writing(source))
     with reading() as con:
-        pv = preview(con, data, path.name, user_name, today=today, dry_run=dry_run)
+        pv = preview(con, data, path.name, user_name, today=today, dry_run=dry_run, locality=locality)
     if dry_run or pv.errors or pv.already_committed or (pv.warnings and not confirm_warnings) \
             or pv.validation.rows.empty or not pv.has_changes:
         return pv, None

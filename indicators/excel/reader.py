@@ -8,9 +8,11 @@ of predicting every such file, the parse runs in a worker (sheet_worker.py) whos
 is capped. If a file kills it, only that upload fails, with a Vietnamese message, and the next
 request starts a new worker.
 
-`read_sheets(data, names)` returns one SheetTable per name (or the reader's error for that
-sheet) and raises ReaderFailed when the whole file cannot be read (`crashed` tells a worker that
-died or ran out of time from the reader's own refusal). One worker per process, started on first
+`read_sheets(data, names)` returns one SheetTable per name (every sheet when `names` is None,
+as for .xls, .xlsb and .ods, whose sheets no check lists beforehand; `typed=True` asks for
+their number cells that read like "1.234", see worker.py) or the reader's error for that sheet,
+and raises ReaderFailed when the whole file cannot be read (`crashed` tells a worker that died
+or ran out of time from the reader's own refusal). One worker per process, started on first
 use (about 0.3 s) and reused; requests are served one at a time.
 """
 from __future__ import annotations
@@ -57,6 +59,8 @@ class SheetTable:
     table: pa.RecordBatch | None    # every cell as text; None when the sheet could not be read
     columns: list[int]              # the absolute (0-based) column index of each table column
     error: str | None = None
+    state: str = "visible"          # visible | hidden | veryHidden
+    numbers: list[list[int]] | None = None   # typed formats: [row, column] of number cells like "1.234"
 
 
 class _Worker:
@@ -133,20 +137,20 @@ class _Worker:
     def _message(self, deadline: float) -> bytes:
         return self._read(_LEN.unpack(self._read(_LEN.size, deadline))[0], deadline)
 
-    def request(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
+    def request(self, data: bytes, names: list[str] | None, typed: bool = False) -> tuple[dict, list[bytes]]:
         """One file read by the worker. A worker that dies on it is started again and given the
         file once more (it may have been killed from outside, by the OOM killer say); a file that
         kills it twice is the file's doing."""
         with self.lock:
             for attempt in (1, 2):
                 try:
-                    return self._request_once(data, names)
+                    return self._request_once(data, names, typed)
                 except ReaderFailed as exc:
                     if exc.timed_out or exc.unavailable or attempt == 2:
                         raise
             raise AssertionError("unreachable")
 
-    def _request_once(self, data: bytes, names: list[str]) -> tuple[dict, list[bytes]]:
+    def _request_once(self, data: bytes, names: list[str] | None, typed: bool) -> tuple[dict, list[bytes]]:
         if self.proc is None or self.proc.poll() is not None:
             if self._start() is None:
                 # Never read in this process instead: one hostile file would then stop the app.
@@ -154,7 +158,7 @@ class _Worker:
                 raise ReaderFailed("worker unavailable", unavailable=True)
         deadline = time.monotonic() + TIMEOUT_S
         try:
-            head = json.dumps({"names": names}).encode()
+            head = json.dumps({"names": names, "typed": typed}).encode()
             self._write(_LEN.pack(len(head)) + head + _LEN.pack(len(data)) + data, deadline)
             result = json.loads(self._message(deadline))
             payloads = [self._message(deadline) for s in result["sheets"] if s["ok"]]
@@ -181,15 +185,16 @@ def _batch(payload: bytes) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([c.combine_chunks() for c in table.columns], schema=table.schema)
 
 
-def read_sheets(data: bytes, names: list[str]) -> list[SheetTable]:
-    """Every sheet in `names`, read by the worker; see the module docstring."""
-    result, payloads = _WORKER.request(data, names)
+def read_sheets(data: bytes, names: list[str] | None, typed: bool = False) -> list[SheetTable]:
+    """Every sheet in `names` (None: all), read by the worker; see the module docstring."""
+    result, payloads = _WORKER.request(data, names, typed)
     if result.get("fatal"):
         raise ReaderFailed(result["fatal"])
     out, it = [], iter(payloads)
     for sheet in result["sheets"]:
         if sheet["ok"]:
-            out.append(SheetTable(sheet["name"], _batch(next(it)), sheet["columns"]))
+            out.append(SheetTable(sheet["name"], _batch(next(it)), sheet["columns"],
+                                  state=sheet.get("state", "visible"), numbers=sheet.get("numbers")))
         else:
             out.append(SheetTable(sheet["name"], None, [], sheet["error"]))
     return out

@@ -2,11 +2,17 @@
 
 `check_xlsx(data, file_name)` either raises UnsafeFile (a Vietnamese sentence naming the file
 and the reason) or returns an XlsxInfo describing the workbook's parts (sheet names, their
-XML parts, which sheets contain formulas, which cell styles are percentages), read with
+XML parts, which sheets contain formulas, which cell styles are percentages or dates), read with
 defusedxml. The limits are checked twice: from the zip directory, and again while every entry
 is decompressed in bounded chunks, so a zip whose headers lie about sizes cannot exhaust
 memory (Python's zipfile never returns more than the declared size and fails the CRC check
 when the real data is longer).
+
+Entry names written with backslashes ("xl\\workbook.xml", as some exporters do) are read as
+"/" (`normalised_zip` gives the reader the same), and a workbook part typed by a `<Default>`
+content type is found through the package's officeDocument relationship. The other formats
+(.xls, .xlsb, .ods, .csv) and the choice among them are formats.check_file's, which uses the
+directory and streaming checks here for every zip.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
 
+from indicators.excel.cells import BUILTIN_DATE_FORMATS, number_format_kind
 from indicators.text import fmt
 
 MAX_FILE_BYTES = 20 * 1024 * 1024          # the upload itself
@@ -78,6 +85,15 @@ class XlsxInfo:
     size_bytes: int
     sheets: list[SheetPart] = field(default_factory=list)
     percent_styles: set[int] = field(default_factory=set)   # cellXfs indices shown as %
+    # cellXfs index -> how its number format shows a date: 'year' | 'month' | 'date' | 'time'
+    # (cells.number_format_kind); indices of other formats are absent
+    date_styles: dict[int, str] = field(default_factory=dict)
+    # Set by formats.check_file for every format: 'xlsx' | 'xlsb' | 'ods' | 'xls' | 'csv'
+    format: str = "xlsx"
+    notes: list[str] = field(default_factory=list)   # how the file was read, told to the officer
+    preread: list | None = None     # a .csv's one table (reader.SheetTable), read with the checks
+    backslashes: bool = False       # zip entry names written with "\\": read as "/" (normalised_zip)
+    percent_cells: dict[str, set[tuple[int, int]]] | None = None   # .ods: sheet -> (row, col), 0-based
 
     def sheet(self, name: str) -> SheetPart | None:
         return next((s for s in self.sheets if s.name == name), None)
@@ -116,7 +132,7 @@ def _check_directory(z: zipfile.ZipFile, file_name: str) -> None:
             # Excel and LibreOffice write deflate; the reader understands nothing else.
             raise _refuse(file_name, f"thành phần “{info.filename}” dùng kiểu nén không phải của tệp Excel. "
                                      "Hãy mở tệp bằng Excel và lưu lại dưới dạng .xlsx rồi tải lên lại.")
-        if posixpath.basename(info.filename).lower() == "vbaproject.bin":
+        if posixpath.basename(info.filename.replace("\\", "/")).lower() == "vbaproject.bin":
             raise _refuse(file_name, "tệp chứa macro (vbaProject.bin). Hãy lưu lại dưới dạng "
                                      "“Sổ làm việc Excel (.xlsx)” không có macro rồi tải lên lại.")
         if info.file_size > MAX_ENTRY_BYTES:
@@ -222,7 +238,19 @@ def _xml(raw: bytes | None, file_name: str, part: str):
         raise _refuse(file_name, f"thành phần “{part}” không đọc được ({type(exc).__name__}).") from None
 
 
-def _main_part(types_root, file_name: str) -> str:
+def _office_document(raw: bytes | None) -> str | None:
+    """The target of the package's officeDocument relationship (_rels/.rels), as a part name."""
+    try:
+        root_rels = SafeET.fromstring(raw) if raw else None
+    except Exception:   # noqa: BLE001 — a damaged _rels/.rels: the workbook part stays unknown
+        return None
+    for rel in () if root_rels is None else root_rels.iter(f"{_NS_PKG_REL}Relationship"):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return posixpath.normpath(rel.get("Target", "").lstrip("/")).lstrip("/")
+    return None
+
+
+def _main_part(types_root, file_name: str, office_document: str | None = None) -> str:
     main = None
     for el in types_root.iter(f"{_NS_CT}Override"):
         ctype = el.get("ContentType", "")
@@ -233,6 +261,17 @@ def _main_part(types_root, file_name: str) -> str:
             raise _refuse(file_name, f"đây là tệp {OTHER_OFFICE[ctype]}, không phải bảng tính Excel.")
         if ctype in MAIN_TYPES:
             main = el.get("PartName", "").lstrip("/")
+    if not main and office_document:
+        # The workbook part typed by a <Default Extension="xml" …> entry, not an <Override>: the
+        # package's officeDocument relationship names the part.
+        ext = posixpath.splitext(office_document)[1].lstrip(".").lower()
+        for el in types_root.iter(f"{_NS_CT}Default"):
+            ctype = el.get("ContentType", "")
+            if el.get("Extension", "").lower() == ext and ctype in MACRO_TYPES:
+                raise _refuse(file_name, "tệp là sổ làm việc có macro (.xlsm). Hãy lưu lại dưới dạng "
+                                         "“Sổ làm việc Excel (.xlsx)” rồi tải lên lại.")
+            if el.get("Extension", "").lower() == ext and ctype in MAIN_TYPES:
+                main = office_document
     if not main:
         raise _refuse(file_name, "tệp không có phần bảng tính Excel (thiếu kiểu nội dung spreadsheetml).")
     return main
@@ -266,6 +305,30 @@ def _percent_styles(styles_root) -> set[int]:
     return out
 
 
+def _date_styles(styles_root) -> dict[int, str]:
+    """cellXfs index -> how its number format shows a date (see XlsxInfo.date_styles)."""
+    custom = {_int(nf.get("numFmtId"), -1): number_format_kind(nf.get("formatCode", ""))
+              for nf in _iter(styles_root, "numFmt")}
+    out = {}
+    xfs = next(_iter(styles_root, "cellXfs"), None)
+    for i, xf in enumerate(xfs if xfs is not None else []):
+        fid = _int(xf.get("numFmtId"), 0)
+        kind = custom[fid] if fid in custom else BUILTIN_DATE_FORMATS.get(fid)
+        if kind:
+            out[i] = kind
+    return out
+
+
+def normalised_zip(data: bytes) -> bytes:
+    """The same package with "/" for every "\\" in its entry names, for the reader (only for a file
+    check_xlsx passed: its entries and sizes are already checked)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for entry in src.infolist():
+            dst.writestr(entry.filename.replace("\\", "/"), src.read(entry))
+    return out.getvalue()
+
+
 def check_size(n_bytes: int, file_name: str) -> None:
     """Refuse a file over MAX_FILE_BYTES (also before reading one from disk)."""
     if n_bytes > MAX_FILE_BYTES:
@@ -285,28 +348,35 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
         raise _refuse(file_name, f"tệp .xlsx bị hỏng, không mở được ({exc}).") from None
     with z:
         _check_directory(z, file_name)
-        names = {i.filename for i in z.infolist()}
+        # Some exporters write zip paths with backslashes ("xl\\worksheets\\sheet1.xml"): read as "/"
+        # (two entries that would then share a name are refused).
+        names = {i.filename.replace("\\", "/") for i in z.infolist()}
+        if len(names) < len(z.infolist()):
+            raise _refuse(file_name, "tệp nén có hai thành phần trùng tên – tệp bị sửa đổi bất thường.")
         if "[Content_Types].xml" not in names:
             raise _refuse(file_name, "thiếu [Content_Types].xml: đây không phải tệp .xlsx hợp lệ.")
         budget = [MAX_TOTAL_BYTES]
         small: dict[str, bytes] = {}
         sheet_stats: dict[str, dict[str, int]] = {}
         for info in z.infolist():
-            is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-            keep = (not is_sheet) and info.filename.endswith((".xml", ".rels")) and (
+            entry = info.filename.replace("\\", "/")
+            is_sheet = entry.startswith("xl/worksheets/") and entry.endswith(".xml")
+            keep = (not is_sheet) and entry.endswith((".xml", ".rels")) and (
                 info.file_size <= 4 * 1024 * 1024
-                or (info.filename.endswith("styles.xml") and info.file_size <= MAX_STYLES_BYTES))
+                or (entry.endswith("styles.xml") and info.file_size <= MAX_STYLES_BYTES))
             raw, counts = _stream_entry(z, info, file_name, budget, keep, is_sheet)
             if raw is not None:
-                small[info.filename] = raw
+                small[entry] = raw
             if is_sheet:
-                sheet_stats[info.filename] = counts
+                sheet_stats[entry] = counts
     # Zip names are case-sensitive, OOXML part names are not: "Worksheets/Sheet1.xml" is the
     # part stored as "xl/worksheets/sheet1.xml".
     by_folded = {n.lower(): n for n in names}
     folded_small = {n.lower(): raw for n, raw in small.items()}
-    main = _main_part(_xml(small.get("[Content_Types].xml"), file_name, "[Content_Types].xml"), file_name)
+    main = _main_part(_xml(small.get("[Content_Types].xml"), file_name, "[Content_Types].xml"), file_name,
+                      _office_document(small.get("_rels/.rels")))
     info = XlsxInfo(file_name=file_name, size_bytes=len(data))
+    info.backslashes = any("\\" in entry.filename for entry in z.infolist())
     book = _xml(folded_small.get(main.lower()), file_name, main)
     rels_name = posixpath.join(posixpath.dirname(main), "_rels", posixpath.basename(main) + ".rels")
     rels = {r.get("Id"): r.get("Target", "") for r in _xml(folded_small.get(rels_name.lower()), file_name,
@@ -325,7 +395,9 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
             n_rows=stats.get("rows", 0)))
     styles = next((n for n in small if n.endswith("styles.xml")), None)
     if styles:
-        info.percent_styles = _percent_styles(_xml(small[styles], file_name, styles))
+        styles_root = _xml(small[styles], file_name, styles)
+        info.percent_styles = _percent_styles(styles_root)
+        info.date_styles = _date_styles(styles_root)
     n_rows = sum(s.n_rows for s in info.sheets)
     if n_rows > MAX_DATA_ROWS + ROW_SLACK:
         raise _refuse(file_name, f"tệp có khoảng {fmt.number(n_rows, 0)} dòng, vượt giới hạn "

@@ -27,6 +27,7 @@ Errors block the import. Warnings must be confirmed by the uploader:
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -117,7 +118,11 @@ def check_sheets(notes: list[tuple[str, str, str]]) -> list[Problem]:
     out = []
     for sheet, code, detail in notes:
         where = f"Trang “{sheet}”"
-        if code == "no_header":
+        if code.startswith("wide_"):   # a report sheet's reading (excel/layout.py): the sentence is made there
+            p = json.loads(detail)
+            out.append(Problem(sheet, p["row"], p["column"], p["value"], code, p["message"],
+                               ERROR if p["severity"] == "error" else WARNING))
+        elif code == "no_header":
             out.append(Problem(sheet, None, "", "", code, f"{where}: có dữ liệu nhưng không tìm thấy dòng tiêu đề "
                                "(cần các cột Mã địa phương, Mã chỉ tiêu, Kỳ báo cáo, Giá trị); trang này không được "
                                "đọc. Nếu đây là số liệu, hãy dùng tệp mẫu.", WARNING))
@@ -185,6 +190,8 @@ class _Collector:
     def __init__(self, df: pd.DataFrame, raw: dict[str, pa.Array], columns: dict[str, dict[str, str]]):
         self.columns, self.raw = columns, raw
         self.sheet, self.row = df["sheet"].to_numpy(dtype=object), df["row"].to_numpy()
+        # A report sheet's figures each have their own column ('E (Năm 2025)'): its value and period.
+        self.cell_column = df["cell_column"].to_numpy(dtype=object) if "cell_column" in df else None
         self.items: list[tuple[int, Problem]] = []
 
     def text(self, fld: str, i: int):
@@ -194,6 +201,8 @@ class _Collector:
         i = int(i)
         sheet, row = str(self.sheet[i]), int(self.row[i])
         column = self.columns.get(sheet, {}).get(fld, FIELD_LABELS.get(fld, fld))
+        if self.cell_column is not None and fld in ("value", "period") and isinstance(self.cell_column[i], str):
+            column = self.cell_column[i]
         found = _shown(self.text(fld, i) if value is None else value)
         message = f"Trang “{sheet}”, dòng {row}, cột {column}: {what}"
         self.items.append((i, Problem(sheet, row, column, found, code, message, severity)))

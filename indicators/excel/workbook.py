@@ -5,15 +5,25 @@ column means, and the rows as found.
 reader's worker process, excel/reader.py) and returns the rows as text, with their sheet, Excel
 row and column letters. The cells themselves are read later (excel/cells.py, excel/validate.py).
 
-fastexcel hands every cell over as text, so three facts are taken from the sheet XML instead,
+fastexcel hands every cell over as text, so four facts are taken from the sheet XML instead,
 and only when a sheet needs it: formulas without a cached value (the sheet holds `<f>`),
-cells formatted as a percentage (styles.xml has a % format), and whether a "1.234" was a
-number cell (1.234) or typed text (thousands dots: 1234).
+cells formatted as a percentage (styles.xml has a % format), whether a "1.234" was a
+number cell (1.234) or typed text (thousands dots: 1234), and how a date in the period column
+is shown (styles.xml has a `yyyy` or `mm/yyyy` format: the year or the month the officer saw,
+not the date's month; `period_formats` tells the same for any cell, such as a wide sheet's
+period headers).
+
+The other formats (formats.check_file) have no sheet XML: .xls, .xlsb and .ods are read by the
+same worker, which lists their sheets and, as their cells are typed, tells which "1.234" are
+number cells; their formulas come with their computed values. An .ods says which cells are
+percentages (formats.ods_percent_cells); for .xls and .xlsb the format is not known (a 95%
+cell reads as 0.95). A .csv is all text, read with its checks.
 """
 from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -23,9 +33,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indicators.excel.cells import AMBIGUOUS_RE2, column_letter
+from indicators.excel.cells import AMBIGUOUS_RE2, CellError, column_letter, parse_period
+from indicators.excel.layout import SheetLayout, WideContext
 from indicators.excel.reader import TIMEOUT_S, ReaderFailed, read_sheets
-from indicators.excel.safety import MAX_DATA_ROWS, UnsafeFile, XlsxInfo
+from indicators.excel.safety import MAX_DATA_ROWS, SheetPart, UnsafeFile, XlsxInfo, normalised_zip
 from indicators.text import fmt
 from indicators.text.fold import fold
 
@@ -90,6 +101,7 @@ class WorkbookRows:
     # header: notes, a signature block)
     sheets_skipped: list[tuple[str, str]] = field(default_factory=list)
     commune_sheets: set[str] = field(default_factory=set)     # whose code column is headed "Mã xã"
+    layouts: list[SheetLayout] = field(default_factory=list)  # report sheets read by excel/layout.py
 
 
 _NUMBER_RE2 = r"^\s*[-+]?\d+(?:[.,]\d+)*\s*%?\s*$"
@@ -168,6 +180,90 @@ def scan_cells(xml: bytes, letters: list[str], percent_styles: set[int]) -> dict
     return out
 
 
+# A cell's opening tag in one column. Starting with a literal lets the search skip ahead (4x
+# faster than from "<"); the look-behind then checks that it opens a tag (`<c` or `<x:c`).
+_CELL_OPEN = r'c r="{letter}(?<=[<:]c r="{letter})(\d+)"([^>]*)>'
+
+
+def column_styles(xml: bytes, letter: str) -> dict[int, np.ndarray]:
+    """cellXfs index (the `s` attribute) -> the Excel rows of the column's number cells in that
+    style (dates are number cells; text and error cells are left out). Only the opening tags
+    are read, and each distinct set of attributes is looked at once: a column of 100,000 dates
+    takes about 0.2 s."""
+    by_attrs: dict[bytes, list[bytes]] = {}
+    for row, attrs in re.compile(_CELL_OPEN.format(letter=letter).encode()).findall(xml):
+        by_attrs.setdefault(attrs, []).append(row)
+    out: dict[int, np.ndarray] = {}
+    for attrs, rows in by_attrs.items():
+        s, t = _S_ATTR.search(attrs), _T_ATTR.search(attrs)
+        if s and (t is None or t.group(1) in (b"n", b"d")):
+            found = np.array(rows).astype(np.int64)
+            style = int(s.group(1))
+            out[style] = np.concatenate([out[style], found]) if style in out else found
+    return out
+
+
+def period_formats(data: bytes, info: XlsxInfo, sheet_name: str, refs: list[str]) -> dict[str, str]:
+    """Cell reference ('D3') -> how the cell's number format shows a date: 'year' (`yyyy`),
+    'month' (`mm/yyyy`), 'date' or 'time' (cells.number_format_kind), for those of `refs` on the
+    sheet that are number (date) cells with a date format; other cells are left out.
+
+    For a wide sheet whose header cells are periods: read each header cell's text as
+    `parse_period(text, shown_as=period_formats(...).get(ref))`, so that a date shown as “2026”
+    is the year 2026 and one shown as “06/2026” that month, as for the period column (which
+    read_workbook does itself)."""
+    sheet = info.sheet(sheet_name)
+    wanted = {}
+    for ref in refs:
+        m = re.fullmatch(r"\$?([A-Z]{1,3})\$?(\d+)", ref.strip().upper())
+        if m:
+            wanted[(int(m.group(2)), m.group(1))] = ref
+    if sheet is None or not info.date_styles or not wanted:
+        return {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(sheet.part)
+    styles = {(int(r), letter): style for letter in sorted({c for _, c in wanted})
+              for style, rows in column_styles(xml, letter).items() for r in rows}
+    return {ref: info.date_styles[styles[key]] for key, ref in wanted.items()
+            if styles.get(key) in info.date_styles}
+
+
+# A date cell as the reader hands it over ('2026-06-01 00:00:00'), or an Excel date serial.
+_DATE_CELL_RE2 = r"^\s*(?:\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2}(?:\.\d+)?)?|\d{5}(?:\.\d+)?)\s*$"
+
+
+def _periods_as_shown(period: pa.Array, first_row: int, xml: bytes, letter: str, shown: dict[int, str]) -> pa.Array:
+    """The period column with each date cell formatted as a year or a month replaced by that
+    period ('2026', '2026-06'): what the officer saw, not the date's month. `first_row` is the
+    Excel row of the column's first cell; `shown` maps cellXfs indices to 'year' | 'month'.
+
+    Vectorised for the reader's '2026-06-01 00:00:00' (a whole column of dates is common); a
+    serial the reader left as a number goes through parse_period(shown_as=…) one by one."""
+    n = len(period)
+    kind = np.zeros(n, dtype=np.int8)            # 0 as read, 1 year, 2 month
+    for style, rows in column_styles(xml, letter).items():
+        if style in shown:
+            at = rows - first_row
+            kind[at[(at >= 0) & (at < n)]] = 1 if shown[style] == "year" else 2
+    if not kind.any():
+        return period
+    text = pc.utf8_trim_whitespace(period)
+    iso = pc.fill_null(pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}"), False).to_numpy(zero_copy_only=False)
+    out = pc.if_else(pa.array(iso & (kind == 1)), pc.utf8_slice_codeunits(text, 0, 4), period)
+    out = pc.if_else(pa.array(iso & (kind == 2)), pc.utf8_slice_codeunits(text, 0, 7), out)
+    others = np.flatnonzero((kind > 0) & ~iso)   # serials, or text the scan took for a number
+    if len(others):
+        values = out.to_pylist()
+        for i in others:
+            if values[i] is not None:
+                try:
+                    values[i] = parse_period(values[i], shown_as="year" if kind[i] == 1 else "month")
+                except CellError:
+                    pass   # kept as read: validation says what is wrong with it
+        out = pa.array(values, period.type)
+    return out.cast(period.type)
+
+
 def _column(parts: list, name: str) -> pd.Series:
     """One column of all sheets: text as Arrow-backed strings (None stays missing, nothing is
     converted to Python objects), Excel rows as int64, cell kinds as plain objects."""
@@ -228,14 +324,16 @@ def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> st
         return (f"Chưa đọc được tệp “{name}”: bộ đọc Excel của hệ thống không khởi động được (lỗi của hệ thống, "
                 "không phải của tệp). Hãy thử lại sau ít phút và báo cho quản trị hệ thống nếu vẫn lỗi.")
     if not exc.crashed:
-        return (f"Tệp “{name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp Excel .xlsx. Hãy mở tệp "
+        kind = {"xls": "Excel 97–2003 (.xls)", "xlsb": "Excel nhị phân (.xlsb)", "ods": "bảng tính .ods"}.get(
+            info.format, "Excel .xlsx")
+        return (f"Tệp “{name}” không đọc được: cấu trúc bên trong không đúng chuẩn tệp {kind}. Hãy mở tệp "
                 "bằng Excel, chọn Tệp › Lưu thành › Sổ làm việc Excel (.xlsx) rồi tải lên lại. "
                 f"(Chi tiết kỹ thuật: {_first_line(exc.detail)})")
     if exc.timed_out:
         return (f"Tệp “{name}” bị từ chối: đọc tệp mất quá {fmt.number(TIMEOUT_S, 0)} giây. Hãy xóa các trang, hàng "
                 "và cột không cần thiết hoặc chia số liệu thành nhiều tệp nhỏ hơn.")
     far = []
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
+    with zipfile.ZipFile(io.BytesIO(data if info.format == "xlsx" else _EMPTY_ZIP)) as z:
         names = set(z.namelist())
         for sheet in info.sheets:
             found = farthest_cell(z.read(sheet.part)) if sheet.part in names else None
@@ -248,19 +346,98 @@ def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> st
             "Ctrl+End để thấy ô cuối cùng), lưu lại rồi tải lên lại.")
 
 
-def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
+_EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
+
+
+def _read_tables(data: bytes, info: XlsxInfo) -> tuple[list[SheetPart], list[tuple[str, str]], list]:
+    """(sheets to read, template sheets skipped, their reader.SheetTables). An .xlsx's sheets are
+    known from its XML; those of .xls, .xlsb and .ods from the reader, which reads them all (and
+    `info.sheets` is filled in); a .csv's one table was read with its checks (formats.check_csv)."""
+    try:
+        if info.format not in ("xlsx", "csv"):
+            everything = read_sheets(data, None, typed=True)
+            info.sheets = [SheetPart(name=t.name, part="", state=t.state) for t in everything]
+        wanted = [sheet for sheet in info.sheets if fold(sheet.name) not in SKIPPED_SHEETS]
+        skipped = [(sheet.name, "template") for sheet in info.sheets if fold(sheet.name) in SKIPPED_SHEETS
+                   and sheet.state == "visible"]   # the hidden version sheet is not the officer's business
+        if info.format == "xlsx":
+            return wanted, skipped, read_sheets(data, [sheet.name for sheet in wanted])
+        keep = {sheet.name for sheet in wanted}
+        return wanted, skipped, [t for t in (info.preread or []) if t.name in keep] if info.format == "csv" else \
+            [t for t in everything if t.name in keep]
+    except ReaderFailed as exc:
+        raise UnsafeFile(_reader_failed_message(exc, data, info)) from None
+
+
+# A report sheet is small (indicators or communes as rows); a sheet this long without the
+# template's header is not one.
+WIDE_MAX_ROWS = 2000
+
+
+def _read_wide(sheet, table: pa.Table, absolute: list[int], wide: WideContext, data: bytes,
+               info: XlsxInfo) -> SheetLayout | None:
+    """The sheet read as a report sheet (layout.read_wide), or None."""
+    if table.num_rows > WIDE_MAX_ROWS:
+        return None
+    grid = [list(r.values()) for r in table.to_pylist()]
+    shown: dict[tuple[int, int], str] = {}
+    if getattr(info, "date_styles", None) and getattr(sheet, "part", None):
+        refs = {f"{column_letter(c)}{i + 1}": (i, j) for i in range(min(HEADER_SEARCH_ROWS, len(grid)))
+                for j, c in enumerate(absolute)}
+        try:
+            found = period_formats(data, info, sheet.name, list(refs))
+        except (KeyError, zipfile.BadZipFile):
+            found = {}
+        shown = {refs[ref]: kind for ref, kind in found.items()}
+    return wide.read(sheet.name, grid, list(absolute), shown)
+
+
+def _wide_frame(layout: SheetLayout, data: bytes, info: XlsxInfo, sheet) -> tuple[dict, int]:
+    """The long rows of a report sheet as read_workbook's frame, and their count."""
+    rows = layout.long_rows()
+    k = len(rows)
+    kinds: dict[tuple[int, str], str] = {}
+    part = getattr(sheet, "part", None)
+    values = [str(r["value"]) for r in rows]
+    if part and getattr(info, "format", "xlsx") == "xlsx" and k and (
+            sheet.has_formulas or info.percent_styles or any(re.fullmatch(r"-?\d+\.\d{3}", v) for v in values)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            kinds = scan_cells(archive.read(part), sorted({r["letter"] for r in rows}), info.percent_styles)
+    frame: dict[str, object] = {"sheet": pa.array([layout.sheet] * k, pa.string()),
+                                "row": pa.array([r["row"] for r in rows], pa.int64())}
+    for f in FIELDS:
+        frame[f] = pa.array([None if r.get(f) is None else str(r[f]) for r in rows], pa.string())
+    for f in FIELDS:
+        frame[f + "_cell"] = [kinds.get((r["row"], r["letter"]), "") if f == "value" else "" for r in rows]
+    frame["cell_column"] = pa.array([r["column"] for r in rows], pa.string())
+    return frame, k
+
+
+def _wide_columns(layout: SheetLayout) -> dict[str, str]:
+    """How problems name the columns of a report sheet (the value's own column is per row)."""
+    label = next((c for c in layout.columns if c.role == "label"), None)
+    named = f"{label.letter} ({label.header})" if label else "tên"
+    if layout.kind == "indicators_as_rows":
+        where = layout.locality.candidates[0][1] if layout.locality and layout.locality.candidates else \
+            (layout.locality.code if layout.locality and layout.locality.code else "chưa rõ")
+        return {"indicator_code": named, "locality_code": f"(địa phương của bảng: {where})"}
+    return {"locality_code": named, "indicator_code": "(chỉ tiêu của trang)"}
+
+
+def read_workbook(data: bytes, info: XlsxInfo, wide: WideContext | None = None) -> WorkbookRows:
     """Every data row of every sheet but the template's own; see WorkbookRows.
+
+    A sheet without the template's header is read as a report sheet (periods as columns,
+    excel/layout.py) when `wide` is given and the sheet is one; its reading is in `layouts`.
 
     Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
     """
-    wanted = [sheet for sheet in info.sheets if fold(sheet.name) not in SKIPPED_SHEETS]
-    skipped = [(sheet.name, "template") for sheet in info.sheets if fold(sheet.name) in SKIPPED_SHEETS
-               and sheet.state == "visible"]   # the hidden version sheet is not the officer's business
-    try:
-        tables = read_sheets(data, [sheet.name for sheet in wanted])
-    except ReaderFailed as exc:
-        raise UnsafeFile(_reader_failed_message(exc, data, info)) from None
+    if info.backslashes:   # zip paths written with "\\": the reader and the scans see "/"
+        data = normalised_zip(data)
+    wanted, skipped, tables = _read_tables(data, info)
     out = WorkbookRows(rows=pd.DataFrame(), sheets_skipped=skipped)
+    # Cell styles that show a date as a year or a month: only then is the period column scanned.
+    shown = {i: kind for i, kind in info.date_styles.items() if kind in ("year", "month")}
     frames = []
     total = 0
     archive = None
@@ -278,6 +455,20 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         head = [list(r.values()) for r in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
         found = _find_header(head)
         if found is None:
+            layout = _read_wide(sheet, table, read.columns, wide, data, info) if wide is not None else None
+            if layout is not None:
+                frame, kinds_total = _wide_frame(layout, data, info, sheet)
+                total += kinds_total
+                if total > MAX_DATA_ROWS:
+                    raise UnsafeFile(f"Tệp “{info.file_name}” bị từ chối: có hơn {fmt.number(MAX_DATA_ROWS, 0)} "
+                                     "dòng số liệu. Hãy chia thành nhiều tệp.")
+                out.sheets_read.append(sheet.name)
+                out.layouts.append(layout)
+                out.columns[sheet.name] = _wide_columns(layout)
+                out.notes += [(sheet.name, p["code"], json.dumps(p, ensure_ascii=False)) for p in layout.problems]
+                if frame["row"]:
+                    frames.append(frame)
+                continue
             if _holds_numbers(table):   # figures without a header: the officer must know they are not read
                 out.notes.append((sheet.name, "no_header", ""))
             else:                       # notes, a signature block: nothing to import
@@ -305,6 +496,10 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         body = table.slice(start)
         letters = {f: column_letter(absolute[j]) for f, j in fields.items()}
         arrays = {f: body.column(j) for f, j in fields.items()}
+        if shown and "period" in arrays and pc.any(pc.match_substring_regex(arrays["period"], _DATE_CELL_RE2)).as_py():
+            archive = archive or zipfile.ZipFile(io.BytesIO(data))
+            arrays["period"] = _periods_as_shown(arrays["period"], start + 1, archive.read(sheet.part),
+                                                 letters["period"], shown)
         excel_rows = pa.array(range(start + 1, table.num_rows + 1), pa.int64())
         nums = [arrays[f] for f in NUMERIC_FIELDS if f in arrays]
         # Vectorised (Arrow): a row counts when any numeric cell holds something. A row with
@@ -312,9 +507,16 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         filled = pa.array([False] * body.num_rows, pa.bool_())   # typed: an empty list is not null-typed
         for a in nums:
             filled = pc.or_(filled, pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(a), ""), False))
-        needs_scan = sheet.has_formulas or sheet.has_errors or bool(info.percent_styles) or any(
-            pc.any(pc.match_substring_regex(a, AMBIGUOUS_RE2)).as_py() for a in nums)
+        needs_scan = info.format == "xlsx" and (  # the other formats have no sheet XML
+            sheet.has_formulas or sheet.has_errors or bool(info.percent_styles) or any(
+                pc.any(pc.match_substring_regex(a, AMBIGUOUS_RE2)).as_py() for a in nums))
         kinds: dict[tuple[int, str], str] = {}
+        if read.numbers:   # .xls, .xlsb, .ods: their number cells that read like "1.234" (reader.py)
+            kinds = {(r + 1, column_letter(c)): "n" for r, c in read.numbers}
+        if info.percent_cells and info.percent_cells.get(sheet.name):   # .ods cells shown as %
+            number_columns = {absolute[j] for f, j in fields.items() if f in NUMERIC_FIELDS}
+            kinds.update({(r + 1, column_letter(c)): "pct" for r, c in info.percent_cells[sheet.name]
+                          if c in number_columns})
         if needs_scan:
             archive = archive or zipfile.ZipFile(io.BytesIO(data))
             scan_letters = list(letters.values()) if sheet.has_formulas or sheet.has_errors else \
@@ -356,6 +558,8 @@ def read_workbook(data: bytes, info: XlsxInfo) -> WorkbookRows:
         frames.append(frame)
     if archive is not None:
         archive.close()
-    columns = ["sheet", "row", *FIELDS, *(f + "_cell" for f in FIELDS)]
+    for frame in frames:
+        frame.setdefault("cell_column", pa.nulls(len(frame["row"]), pa.string()))
+    columns = ["sheet", "row", *FIELDS, *(f + "_cell" for f in FIELDS), "cell_column"]
     out.rows = pd.DataFrame({c: _column([fr[c] for fr in frames], c) for c in columns})
     return out

@@ -8,9 +8,14 @@ makes the allocation fail, and Rust then aborts this process only.
 
 Protocol on stdin/stdout, every message a little-endian u64 length and that many bytes:
   at start: "ready", once the libraries are loaded
-  request : JSON {"names": [sheet, ...]}, then the workbook bytes
-  response: JSON {"fatal": null | str, "sheets": [{"name", "ok", "error", "columns"}], "peak_mib"},
-            then one Arrow IPC stream per sheet that is ok, in order
+  request : JSON {"names": [sheet, ...] | null (every sheet), "typed": bool}, then the workbook bytes
+  response: JSON {"fatal": null | str, "sheets": [{"name", "ok", "error", "columns", "state",
+            "numbers"}], "peak_mib"}, then one Arrow IPC stream per sheet that is ok, in order
+
+"typed" is for the formats whose cells carry their type (.xls, .xlsb, .ods), where no sheet XML
+tells a number cell 1.234 from typed text "1.234" (a thousands dot: 1234): "numbers" lists the
+[row, column] (0-based, absolute) of the number cells whose text reads like that, learnt from
+python-calamine's typed values, only for a sheet that has such text.
 """
 from __future__ import annotations
 
@@ -84,14 +89,37 @@ def _older_errors(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _parse(names: list[str], data: bytes) -> tuple[dict, list[bytes]]:
+_AMBIGUOUS = r"^\s*[-+]?[1-9]\d{0,2}\.\d{3}\s*$"   # as cells.AMBIGUOUS_RE2 (this process imports no app code)
+_STATES = {"visible": "visible", "hidden": "hidden", "veryhidden": "veryHidden"}
+
+
+def _number_cells(data: bytes, name: str, table, columns: list[int], typed: dict) -> list[list[int]]:
+    """[row, column] of the number cells whose text looks like "1.234" (see the module doc)."""
+    import pyarrow.compute as pc
+    wanted = []
+    for j, column in enumerate(table.columns):
+        hits = pc.fill_null(pc.match_substring_regex(column, _AMBIGUOUS), False)
+        if pc.any(hits).as_py():
+            wanted += [(i, columns[j]) for i in pc.indices_nonzero(hits).to_pylist()]
+    if not wanted:
+        return []
+    if "book" not in typed:
+        import io
+        import python_calamine
+        typed["book"] = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    grid = typed["book"].get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return [[i, j] for i, j in wanted
+            if i < len(grid) and j < len(grid[i]) and type(grid[i][j]) in (int, float)]
+
+
+def _parse(names: list[str] | None, data: bytes, typed: bool = False) -> tuple[dict, list[bytes]]:
     import fastexcel
     try:
         reader = fastexcel.read_excel(data)
     except Exception as exc:   # the reader's own refusal: the caller words it for the officer
         return {"fatal": str(exc), "sheets": []}, []
-    sheets, payloads, patched = [], [], None
-    for name in names:
+    sheets, payloads, patched, books = [], [], None, {}
+    for name in reader.sheet_names if names is None else names:
         try:
             try:
                 sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
@@ -101,8 +129,11 @@ def _parse(names: list[str], data: bytes) -> tuple[dict, list[bytes]]:
                 patched = patched or fastexcel.read_excel(_older_errors(data))
                 sheet = patched.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
             columns = [c.absolute_index for c in sheet.available_columns()]
-            payloads.append(_ipc(sheet.to_arrow()))
-            sheets.append({"name": name, "ok": True, "error": None, "columns": columns})
+            table = sheet.to_arrow()
+            numbers = _number_cells(data, name, table, columns, books) if typed else []
+            payloads.append(_ipc(table))
+            sheets.append({"name": name, "ok": True, "error": None, "columns": columns, "numbers": numbers,
+                           "state": _STATES.get(str(sheet.visible).lower(), "visible")})
         except Exception as exc:   # one unreadable sheet is reported; the others are still read
             sheets.append({"name": name, "ok": False, "error": str(exc), "columns": []})
     return {"fatal": None, "sheets": sheets}, payloads
@@ -126,7 +157,7 @@ def main() -> int:
             data = _receive(inp)
         except EOFError:
             return 0   # the app closed the pipe: it has stopped
-        result, payloads = _parse(header["names"], data)
+        result, payloads = _parse(header["names"], data, bool(header.get("typed")))
         result["peak_mib"] = _peak_mib()
         _send(out, json.dumps(result).encode())
         for payload in payloads:

@@ -150,13 +150,15 @@ def save_baseline(admin: Account, **baseline) -> str:
 
 
 # --- reported values (officers) --------------------------------------------------------------
-def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Preview:
+def preview_upload(account: Account, data: bytes, file_name: str, *, locality: str | None = None) -> importer.Preview:
     """Check, read and validate a workbook and compare it with the current values. Writes
     nothing but, when rows are refused for scope, one audit event. An unexpected failure is
-    logged and said in one sentence: never a traceback on the page."""
+    logged and said in one sentence: never a traceback on the page. `locality`: whose figures a
+    report sheet naming no locality holds (the page's picker)."""
     try:
         with pacing.released():   # the sheets are parsed in the reader's worker process
-            return _read(lambda con: importer.preview(con, data, file_name, account.user_name), UnsafeFile)
+            return _read(lambda con: importer.preview(con, data, file_name, account.user_name, locality=locality),
+                         UnsafeFile)
     except Refused:
         raise
     except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details
@@ -164,6 +166,12 @@ def preview_upload(account: Account, data: bytes, file_name: str) -> importer.Pr
         raise Refused(f"Không xử lý được tệp “{importer.clean_file_name(file_name)}” do một lỗi của hệ thống "
                       "(đã được ghi lại để khắc phục). Không có gì được ghi vào cơ sở dữ liệu. Hãy thử lại hoặc "
                       "báo quản trị hệ thống.") from exc
+
+
+def save_sheet_mapping(account: Account, signature: str, sheet_name: str, overrides: dict) -> int:
+    """Keep how the officer confirmed a report sheet reads (excel/mappings.py); returns its step."""
+    from indicators.excel import mappings
+    return _write(lambda con: mappings.save_mapping(con, account, signature, sheet_name, overrides))
 
 
 def commit_upload(account: Account, preview: importer.Preview, *, confirm_warnings: bool) -> importer.CommitResult:

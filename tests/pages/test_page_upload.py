@@ -123,9 +123,9 @@ def test_warnings_need_the_checkbox(officer):
 
 def test_a_refused_file_names_itself_safely(officer):
     at = open_page("canbo_lc")
-    upload(at, "**gia**.xlsx", b"Ma dia phuong,Gia tri\n12,95\n")
+    upload(at, "**gia**.xlsx", b"<html><body><table><tr><td>12</td></tr></table></body></html>")
     errors = [e.value for e in at.error]
-    assert any("\\*\\*gia\\*\\*" in e and "không phải tệp Excel" in e for e in errors)
+    assert any("\\*\\*gia\\*\\*" in e and "trang web \\(HTML\\)" in e for e in errors)
     assert not at.metric
 
 
@@ -151,3 +151,61 @@ def test_admin_can_revert_from_the_page(officer):
     at.number_input(key="revert_id").set_value(1).run()
     at.button(key="revert_button").click().run()
     assert any("Đã hoàn tác lần nhập số 1" in s.value for s in at.success)
+
+
+# --- officers' own report sheets (issue 14) ---------------------------------------------------
+def report_sheet(rows: list[list]) -> bytes:
+    from tests.store.test_import_report_sheets import sheet
+    return sheet(rows)
+
+
+def test_a_report_sheet_shows_how_it_was_read_before_the_preview(officer):
+    from tests.store.test_import_report_sheets import YEARLY
+    at = upload(open_page("canbo_lc"), "bao_cao_nam.xlsx", report_sheet(YEARLY))
+    assert any("Cách hệ thống đọc trang" in m.value and "mỗi dòng là một chỉ tiêu" in m.value for m in at.markdown)
+    assert any("Tỉnh Lai Châu" in c.value and "theo tiêu đề" in c.value for c in at.caption)
+    columns = table(at, "Tiêu đề trong tệp")
+    read_as = dict(zip(columns["Tiêu đề trong tệp"], columns["Được hiểu là"]))
+    assert read_as["Năm 2023"] == "Số liệu năm 2023" and read_as["Kế hoạch 2026"] == "Kế hoạch / chỉ tiêu – không đọc"
+    assert metrics(at)["Dòng số liệu"] == "9"
+    assert any("Số giường bệnh/vạn dân" in m.value and "không được nhập" in m.value for m in at.markdown)
+
+
+def test_guesses_confirmed_once_are_remembered_for_the_next_file_of_that_shape(officer):
+    rows = [["Chỉ tiêu", "Năm 2025"], ["Tỷ lệ trẻ em suy dinh dưỡng thể thấp còi", 17.5],
+            ["Tỷ lệ người dân tham gia bảo hiểm", 93.0]]
+    at = upload(open_page("canbo_lc"), "bao_cao.xlsx", report_sheet(rows))
+    assert len([m for m in at.markdown if "(đoán, độ giống" in m.value]) == 2
+    assert at.button(key="upload_commit").disabled   # guesses are warnings: confirm them first
+    # the second guess is corrected: primary care paid by BHYT, not coverage
+    assert at.selectbox(key="wide_row_0_3").value == "bhyt_coverage"
+    at.selectbox(key="wide_row_0_3").set_value("primary_care_bhyt").run()
+    at.button(key="wide_confirm_0").click().run()
+    assert not at.exception, at.exception
+    assert not [m for m in at.markdown if "(đoán, độ giống" in m.value]
+    assert any("đã được xác nhận" in m.value for m in at.markdown)
+    assert not at.button(key="upload_commit").disabled
+    read_as = dict(zip(table(at, "Mức chắc chắn")["Dòng"], table(at, "Mức chắc chắn")["Được hiểu là"]))
+    assert read_as[3].endswith("(primary_care_bhyt)") and read_as[2].endswith("(under5_stunting)")
+    with gate.reading(officer) as con:
+        assert con.execute("select locality_code, confirmed_by from sheet_mapping").fetchall() == [("12", "canbo_lc")]
+        assert con.execute("select count(*) from audit_event where action = 'sheet_mapping'").fetchone()[0] == 1
+    # the next file of the same shape, new figures: no question asked
+    rows[1][1] = 17.0
+    again = upload(open_page("canbo_lc"), "bao_cao_quy_sau.xlsx", report_sheet(rows))
+    assert not [m for m in again.markdown if "(đoán, độ giống" in m.value] and not again.warning
+
+
+def test_an_admin_picks_whose_figures_a_sheet_naming_no_locality_holds(officer):
+    rows = [["Chỉ tiêu", "Năm 2025"], ["Tỷ lệ dân số tham gia BHYT", 95.0]]
+    at = open_page("quantri_thu")
+    at.selectbox(key="upload_province").set_value("12").run()
+    upload(at, "bao_cao.xlsx", report_sheet(rows))
+    assert any("hãy chọn địa phương" in w.value for w in at.warning)
+    assert at.button(key="upload_commit").disabled
+    picker = at.selectbox(key="wide_locality_0")
+    assert set(picker.options) >= {"— giữ như trên —", "Tỉnh Lai Châu (12)"} and len(picker.options) == 40
+    picker.set_value("03637").run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Dòng số liệu"] == "1" and not at.error
+    assert any("Xã Mường Kim" in c.value and "đã chọn" in c.value for c in at.caption)

@@ -148,3 +148,24 @@ def test_two_commits_of_the_same_keys_at_once_the_later_wins(store):
     assert "ghi đè" in later.message   # the later one says it overwrote a value changed since its preview
     winner = {results["canbo-lc"].upload_id: 95.5, results["admin"].upload_id: 95.8}[later.upload_id]
     assert current(store, "12", "bhyt_coverage", "2026") == [winner]
+
+
+def test_a_confirmed_reading_of_a_report_sheet_is_kept_and_used(store):
+    """excel.mappings on both stores: the officer's confirmed reading of their own sheet is used
+    by the next preview of a sheet of the same shape (issue 14)."""
+    from indicators.auth.accounts import get_account
+    from indicators.excel import mappings
+    from indicators.excel.names import name_key
+    from tests.store.test_import_report_sheets import sheet
+
+    label = "Tỷ lệ người dân tham gia bảo hiểm"
+    data = sheet([["Chỉ tiêu", "Năm 2025"], [label, 93.0]])
+    with gate.reading(store) as con:
+        pv = importer.preview(con, data, "bao_cao.xlsx", "canbo-lc")
+    assert [p.code for p in pv.warnings] == ["wide_guess"]
+    with gate.writing(store) as con:
+        mappings.save_mapping(con, get_account(con, "canbo-lc"), pv.layouts[0]["signature"], "Báo cáo",
+                              {"rows": {name_key(label): "primary_care_bhyt"}})
+    with gate.reading(store) as con:
+        again = importer.preview(con, data, "bao_cao.xlsx", "canbo-lc")
+    assert not again.warnings and again.validation.rows["indicator_code"].tolist() == ["primary_care_bhyt"]

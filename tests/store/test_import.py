@@ -5,7 +5,7 @@ import argparse
 import io
 import json
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from xml.sax.saxutils import escape
 
 import pytest
@@ -269,7 +269,7 @@ def test_a_viewer_cannot_import(con):
 def test_numerator_and_denominator_fill_the_value(con):
     pv = importer.preview(con, workbook([["12", "commune_health_criteria", "2026", None, 31, 38]]), "n.xlsx",
                           "canbo-lc")
-    assert not pv.errors
+    assert not pv.problems
     assert pv.validation.rows["value"].tolist() == [pytest.approx(100 * 31 / 38)]
 
 
@@ -338,7 +338,7 @@ def test_cli_import_errors_exit_non_zero_with_every_error_in_json(seeded_db, con
     assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in found["errors"]] == [
         ("Số liệu", 4, "A (Mã địa phương)", "unknown_locality"), ("Số liệu", 5, "F (Kỳ báo cáo)", "future_period")]
     unsafe = tmp_path / "gia.xlsx"
-    unsafe.write_text("Mã địa phương,Giá trị\n12,95\n", encoding="utf-8")
+    unsafe.write_text("<html><body><table><tr><td>12</td></tr></table></body></html>", encoding="utf-8")
     code, out, _ = run_cli(["--db", str(seeded_db), "import", str(unsafe), "--user", "canbo-lc", "--format",
                             "json"], capsys)
     assert code == 1 and json.loads(out)["errors"][0]["code"] == "unsafe_file"
@@ -399,6 +399,46 @@ def test_formulas_without_values_and_percent_cells_end_to_end(con):
     assert [(p.code, p.row, p.column) for p in pv.errors] == [("formula_without_value", 2, "D (Giá trị)")]
     assert "công thức chưa có giá trị tính" in pv.errors[0].message
     assert pv.validation.rows["value"].tolist() == [pytest.approx(95.5)]
+
+
+def _dated_periods(cells: list[tuple]) -> bytes:
+    """A sheet whose period cells (indicator, period, number format, value, …) carry a number format."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"])
+    for i, (indicator, period, number_format, value, *_) in enumerate(cells, 2):
+        ws.append(["12", indicator, period, value])
+        ws[f"C{i}"].number_format = number_format
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_period_dates_read_as_the_officer_saw_them(con):
+    """A date in the period column shown as a year (yyyy) is that year, shown as a month (mm/yyyy)
+    that month; a full date keeps its month, typed text is read as typed."""
+    cells = [  # indicator, period cell, number format, value, expected period
+        ("bhyt_coverage", datetime(2026, 1, 1), "yyyy", 95, "2026"),                 # was 2026-01
+        ("bhyt_coverage", datetime(2026, 6, 1), "mm/yyyy", 95, "2026-06"),
+        ("bhyt_coverage", datetime(2024, 1, 1), '"Năm "yyyy', 95, "2024"),
+        ("bhyt_coverage", datetime(2026, 3, 15), "dd/mm/yyyy", 95, "2026-03"),       # as before
+        ("bhyt_coverage", datetime(2026, 5, 1), "[$-42A]mm/yyyy", 95, "2026-05"),
+        ("life_expectancy", "2025", "yyyy", 68.9, "2025"),                           # text in a yyyy cell
+    ]
+    today = date(2026, 12, 3)
+    pv = importer.preview(con, _dated_periods(cells), "ky_dang_ngay.xlsx", "canbo-lc", today=today)
+    assert not pv.problems
+    assert pv.validation.rows.sort_values("row")["period"].tolist() == [want for *_, want in cells]
+    result = importer.commit(con, pv, "canbo-lc")
+    stored = con.execute("select period from observation where upload_id = $i order by period",
+                         {"i": result.upload_id}).fetchall()
+    assert [r[0] for r in stored] == ["2024", "2025", "2026", "2026-03", "2026-05", "2026-06"]
+    # the year 2027 is in the future as a year (it was January 2027 before, also future); the
+    # problem quotes the cell as the officer sees it
+    future = importer.preview(con, _dated_periods([("bhyt_coverage", datetime(2027, 1, 1), "yyyy", 95)]),
+                              "ky_2027.xlsx", "canbo-lc", today=today)
+    assert [(p.code, p.row, p.value) for p in future.errors] == [("future_period", 2, "2027")]
+    assert "kỳ 2027 còn ở tương lai" in future.errors[0].message
 
 
 def test_excel_error_cells_and_formula_codes_are_reported_not_skipped(con):

@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from indicators.excel.cells import CellError, is_future, normalise_code, parse_number, parse_period, parse_yes_no
-from indicators.excel.workbook import header_field, read_workbook
+from indicators.excel.cells import (CellError, is_future, normalise_code, number_format_kind, parse_number,
+                                    parse_period, parse_yes_no)
+from indicators.excel.workbook import header_field, period_formats, read_workbook
 from indicators.excel.safety import check_xlsx
 
 TODAY = date(2026, 11, 24)
@@ -71,6 +72,47 @@ def test_a_date_serial_in_the_period_column_is_explained_not_misread(raw):
         parse_period(raw)
     assert exc.value.code == "bad_period"
     assert "01/03/2026" in exc.value.expected and "Tháng 3/2026" in exc.value.expected
+
+
+# --- periods as the cell's number format shows them ------------------------------------------
+@pytest.mark.parametrize("code,kind", [
+    ("yyyy", "year"), ("YYYY", "year"), ("yy", "year"), ('"Năm "yyyy', "year"), ('"d"yyyy', "year"),
+    ("[Red]yyyy;[Blue]dd/mm/yyyy", "year"),               # only the first section counts
+    ("mm/yyyy", "month"), ("m/yyyy", "month"), ("mmm-yy", "month"), ('"Tháng "m/yyyy', "month"),
+    ("[$-42A]mm/yyyy", "month"), ("yyyy\\-mm", "month"), ("mmmm", "month"),
+    ("dd/mm/yyyy", "date"), ("d-mmm", "date"), ("[$-F800]dddd, mmmm dd, yyyy", "date"),
+    ("yyyy-mm-dd h:mm:ss", "date"), ("mm/yyyy hh:mm", "date"),
+    ("h:mm", "time"), ("hh:mm:ss", "time"), ("mm:ss", "time"), ("[h]:mm", "time"), ("[mm]:ss", "time"),
+    ("h:mm AM/PM", "time"), ('hh "giờ" mm', "time"),
+    ("General", None), ("0.00%", None), ("#,##0", None), ("0.00E+00", None), ("@", None), ("", None),
+    ('"Tháng"', None), ("\\y\\y", None),
+])
+def test_number_format_kind(code, kind):
+    """`m` beside an hour or seconds is minutes; quoted text, escapes and [...] are literals."""
+    assert number_format_kind(code) == kind
+
+
+@pytest.mark.parametrize("raw,shown_as,expected", [
+    ("2026-01-01 00:00:00", "year", "2026"), ("2026-06-01 00:00:00", "month", "2026-06"),
+    ("2026-06-15", "year", "2026"), (datetime(2026, 6, 1), "year", "2026"), ("46174", "year", "2026"),
+    ("46174", "month", "2026-06"),
+    ("2026-06-01 00:00:00", "date", "2026-06"), ("2026-06-01 00:00:00", None, "2026-06"),   # as before
+    ("2026", "month", "2026"), ("Quý I/2026", "year", "2026-Q1"),   # not a date: read as typed
+])
+def test_a_date_reads_as_its_cell_shows_it(raw, shown_as, expected):
+    assert parse_period(raw, shown_as=shown_as) == expected
+
+
+def test_a_date_shown_as_a_year_before_2000_is_still_refused():
+    with pytest.raises(CellError) as exc:
+        parse_period("1905-07-18 00:00:00", shown_as="year")   # 2026 typed into a yyyy cell
+    assert exc.value.code == "bad_period"
+
+
+@pytest.mark.parametrize("raw", ["46082", "46082.0", 46082])
+def test_a_serial_in_a_plain_cell_is_still_explained(raw):
+    with pytest.raises(CellError):
+        parse_period(raw, shown_as=None)
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -302,3 +344,32 @@ def test_data_starting_in_column_c_keeps_excel_letters():
     read = _read(buf.getvalue())
     assert read.columns["Sheet"]["value"] == "F (Giá trị)"
     assert read.rows["row"].tolist() == [6]
+
+
+def test_period_cells_are_read_as_their_number_format_shows_them():
+    head = ["Mã địa phương", "Mã chỉ tiêu", "Kỳ báo cáo", "Giá trị"]
+    dates = [("yyyy", datetime(2026, 1, 1)), ("mm/yyyy", datetime(2026, 6, 1)), ('"Năm "yyyy', datetime(2025, 1, 1)),
+             ("dd/mm/yyyy", datetime(2026, 3, 15)), ("mmm-yy", datetime(2026, 5, 1)),   # built-in 17
+             ("yyyy", "2024-06-01"), ("@", "2023")]                                     # text cells
+    data = _book({"S": [head, *[["12", "bhyt_coverage", when, 95] for _, when in dates]]},
+                 formats={"S": {f"C{i}": number_format for i, (number_format, _) in enumerate(dates, 2)}})
+    info = check_xlsx(data, "t.xlsx")
+    assert sorted(set(info.date_styles.values())) == ["date", "month", "year"]
+    periods = read_workbook(data, info).rows["period"].tolist()
+    assert periods[:3] == ["2026", "2026-06", "2025"]
+    assert parse_period(periods[3]) == "2026-03"                        # a full date: its month, as before
+    assert periods[4] == "2026-05"
+    assert periods[5:] == ["2024-06-01", "2023"]                        # typed text is left as typed
+
+
+def test_period_formats_for_header_cells_of_a_wide_sheet():
+    """What the wide-layout reader will call for its period headers."""
+    data = _book({"Rộng": [["Mã địa phương", "Mã chỉ tiêu", datetime(2025, 1, 1), datetime(2026, 6, 1),
+                            datetime(2026, 3, 15), "2024"]]},
+                 formats={"Rộng": {"C1": "yyyy", "D1": "mm/yyyy", "E1": "dd/mm/yyyy", "F1": "yyyy"}})
+    info = check_xlsx(data, "t.xlsx")
+    found = period_formats(data, info, "Rộng", ["C1", "D1", "$E$1", "F1", "A1", "Z9", "not a ref"])
+    assert found == {"C1": "year", "D1": "month", "$E$1": "date"}      # F1 is text, A1 has no format
+    assert parse_period("2025-01-01 00:00:00", shown_as=found["C1"]) == "2025"
+    assert parse_period("2026-06-01 00:00:00", shown_as=found["D1"]) == "2026-06"
+    assert period_formats(data, info, "no such sheet", ["C1"]) == {}
