@@ -9,6 +9,8 @@ shows it; both in bench/shared.py); on PostgreSQL (store.pg, bench/pg.py), measu
 server answers at $INDICATORS_BENCH_PG_URL or else $INDICATORS_TEST_PG_URL: pg_replica_build_s,
 scorecard_national_pg_s, pg_sync_after_upload_s (a read catching up after another process's
 20-row upload) and import_100k_pg_s. A key is absent until the feature it measures exists.
+import_wide_province_s (bench/wide.py): the preview of a province's own report workbook (126
+communes × 30 indicator columns × 4 quarter sheets), against import_wide_province_budget_s (1).
 Page timings run in a child process so that its peak memory is the page's own, not the
 benchmark's.
 
@@ -161,6 +163,12 @@ def run_all(*, quick: bool = False) -> dict:
         bench_import = None
     if bench_import:
         report.update(bench_import(repeats=repeats))
+    try:
+        from bench.wide import bench_wide
+    except ImportError:
+        bench_wide = None
+    if bench_wide:
+        report.update(bench_wide(repeats=repeats))
     try:
         from bench.deck import bench_deck
     except ImportError:

@@ -52,7 +52,7 @@ _ORDER_HEADERS = ("stt", "tt", "so tt", "so thu tu")
 _CODE_HEADERS = ("ma chi tieu", "ma", "ma so", "ma ct")
 
 _PLAN_WORDS = re.compile(r"\b(?:ke hoach|kh|chi tieu|muc tieu|giao|dang ky|target|plan)\b")
-_COMPARE_WORDS = re.compile(r"\b(?:so sanh|so voi|tang giam|tang|giam|ty le dat|dat so voi|chenh lech|ghi chu|"
+_COMPARE_WORDS = re.compile(r"\b(?:so sanh|so voi|tang giam|tang/giam|ty le dat|dat so voi|chenh lech|ghi chu|"
                             r"xep loai|danh gia|note)\b")
 _PART_YEAR = re.compile(r"\b(?:6|9|sau|chin) thang\b|\bnua nam\b|\bluy ke\b")
 _ESTIMATE = re.compile(r"\buoc\b")
@@ -336,6 +336,43 @@ def _header_texts(grid: list[list], i: int, combine: bool = False) -> list[str]:
     return out
 
 
+def _under_group_row(grid: list[list], i: int, texts: list[str], roles: list[tuple], indicators: IndicatorNames
+                     ) -> tuple[list[str], list[tuple], dict[int, Match]]:
+    """Header row i read with the group row above it, when that row has cells over its periods:
+    "Thực hiện" over "2024 | 2025" (results), "Kế hoạch" over "2026" (a plan: not read), an
+    indicator's name over its years (a column group), "Năm 2025" over "Quý I | Quý II"."""
+    above = [_text(v) for v in grid[i - 1]]
+    over = [j for j in range(1, len(texts)) if j < len(above) and above[j]]
+    if not over or not any(roles[j][0] in ("period", "plan") or (texts[j] and _YEAR.search(above[j]))
+                           for j in over if j < len(roles)):
+        return texts, roles, {}
+    uppers = _carried_above(grid, i)
+    out_texts, out_roles, groups = list(texts), list(roles), {}
+    for j in range(len(texts)):
+        up = uppers[j] if j < len(uppers) else ""
+        low, role = texts[j], roles[j]
+        if not up:
+            continue
+        if not low:                       # a header merged down over both rows ("Chỉ tiêu", "STT")
+            out_texts[j] = up
+            out_roles[j] = classify_header(up)
+            continue
+        out_texts[j] = f"{up} {low}"
+        folded = fold(up)
+        if role[0] == "period":
+            if _PLAN_WORDS.search(folded) and not _is_header(folded, _INDICATOR_HEADERS):
+                out_roles[j] = ("plan", None, "cột kế hoạch/chỉ tiêu, không phải số thực hiện")
+            elif _COMPARE_WORDS.search(folded):
+                out_roles[j] = ("skip", None, "cột so sánh hoặc ghi chú, không phải số liệu của một kỳ")
+            elif indicators.match(up).code:
+                groups[j] = indicators.match(up)
+                out_roles[j] = ("group", role[1], "")
+            # "Thực hiện", "Kết quả", other words over a year: the year the officer wrote
+        elif role[0] == "other":
+            out_roles[j] = classify_header(out_texts[j])   # "Năm 2025" over "Quý I"
+    return out_texts, out_roles, groups
+
+
 def read_wide(sheet: str, grid: list[list], columns: list[int], *, indicators: IndicatorNames,
               localities: LocalityNames | None, indicator_units: dict[str, tuple[str, str]],
               default_locality: tuple[str, str] | None = None, shown_as: dict[tuple[int, int], str] | None = None,
@@ -356,20 +393,25 @@ def read_wide(sheet: str, grid: list[list], columns: list[int], *, indicators: I
         texts = _header_texts(grid, i)
         roles = []
         for j, t in enumerate(texts):
+            if t and indicators.exact_code(t):   # an indicator's name ("… so với năm trước"), not a period's
+                roles.append(("other", None, ""))
+                continue
             role, period, reason = classify_header(t, shown_as.get((i, j)), grid[i][j] if j < len(grid[i]) else None)
             roles.append((role, period, reason))
         if sum(1 for t in texts if t) < 2:   # a title line ("Năm 2025" alone) is not a header
             continue
         n_period = sum(1 for r in roles if r[0] in ("period", "plan"))
         n_ind_headers = sum(1 for t in texts if t and indicators.exact_code(t))
-        if n_period >= 1 or n_ind_headers >= 2:
+        if n_period >= 1 or n_ind_headers >= 2 or (n_ind_headers and any(_is_header(t, _LOCALITY_HEADERS)
+                                                                          for t in texts if t)):
             groups: dict[int, Match] = {}
+            moved = False
             # a group header ("Năm 2025" merged over "KH | TH"): the row under it is the header
             below = [_text(v) for v in grid[i + 1]] if i + 1 < len(grid) else []
             if sum(1 for t in below if t) >= 2 and not any(_NUMBER.match(t) and classify_header(t)[0] != "period"
                                                            for t in below if t):
                 texts2 = _header_texts(grid, i + 1, combine=True)
-                roles2 = [classify_header(t) for t in texts2]
+                roles2 = [("other", None, "") if indicators.exact_code(t) else classify_header(t) for t in texts2]
                 lowers = [classify_header(t) for t in below]
                 uppers = _carried_above(grid, i + 1)
                 # indicator names merged over their periods: one column group per indicator
@@ -379,7 +421,11 @@ def read_wide(sheet: str, grid: list[list], columns: list[int], *, indicators: I
                 if groups:
                     roles2 = [("group", lowers[j][1], "") if j in groups else r for j, r in enumerate(roles2)]
                 if sum(1 for r in roles2 if r[0] in ("period", "plan", "group")) > n_period:
-                    i, texts, roles = i + 1, texts2, roles2
+                    i, texts, roles, moved = i + 1, texts2, roles2, True
+                else:
+                    groups = {}
+            if not moved and i > 0:   # or the group row is above this one
+                texts, roles, groups = _under_group_row(grid, i, texts, roles, indicators)
             best = (i, texts, roles, groups)
             break
     if best is None:
@@ -399,7 +445,9 @@ def read_wide(sheet: str, grid: list[list], columns: list[int], *, indicators: I
         # exact names only here (a dictionary look-up per cell): a similarity search on every
         # cell of every column made a 7-sheet workbook take minutes
         n_ind = sum(1 for t in labels[:200] if not _NUMBER.match(t) and indicators.exact_code(_label(t)))
-        n_loc = sum(1 for t in labels[:400] if localities is not None and localities.exact_code(t))
+        n_loc = sum(1 for t in labels[:400] if localities is not None
+                    and (not _NUMBER.match(t) or (t.isdigit() and len(t) in (2, 5)))   # figures are not codes
+                    and localities.exact_code(t))
         candidates.append((max(n_ind, n_loc), n_ind >= n_loc, j, labels))
     if not candidates:
         return None

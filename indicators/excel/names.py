@@ -14,6 +14,7 @@ A report sheet names its rows "Số bác sĩ/10.000 dân", "Tỷ lệ dân số 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,15 +41,20 @@ _PHRASES = [(re.compile(r"\bvan dan\b"), "10000 dan"), (re.compile(r"\b(\d{1,3})
 GUESS_MIN, GUESS_MARGIN = 82.0, 4.0
 
 
-def name_key(text: object) -> str:
-    """'Số bác sĩ/10.000 dân' -> 'so bac si tren 10000 dan'; 'Tỷ lệ tham gia BHYT' ->
-    'ty le tham gia bao hiem y te'. Parenthesised asides (units) are dropped."""
-    t = fold(str(text)).replace("‰", " phan nghin ").replace("%", " phan tram ")
+@functools.lru_cache(maxsize=65_536)   # a sheet repeats its names and headers
+def _key(t: str) -> str:
+    t = fold(t).replace("‰", " phan nghin ").replace("%", " phan tram ")
     t = re.sub(r"\(.*?\)", " ", t)
     for pattern, repl in _PHRASES:
         t = pattern.sub(repl, t)
     t = re.sub(r"[^a-z0-9]+", " ", t)
     return " ".join(ABBREVIATIONS.get(w, w) for w in t.split())
+
+
+def name_key(text: object) -> str:
+    """'Số bác sĩ/10.000 dân' -> 'so bac si tren 10000 dan'; 'Tỷ lệ tham gia BHYT' ->
+    'ty le tham gia bao hiem y te'. Parenthesised asides (units) are dropped."""
+    return _key(str(text))
 
 
 @dataclass

@@ -284,3 +284,42 @@ def test_cli_imports_a_report_sheet_for_the_locality_it_is_told(db, tmp_path, ca
     assert h[h["is_current"] & (h["period"] == "2025")]["value"].tolist() == [95.1]
     code, _, err = run_cli(["--db", str(db), "import", str(f), "--user", "canbo-lc", "--locality", "01"], capsys)
     assert code == 5 and "ngoài phạm vi" in err
+
+
+def test_results_and_plan_named_in_a_group_row_above_bare_years(db):
+    rows = [
+        ["SỞ Y TẾ TỈNH LAI CHÂU"],
+        ["STT", "Chỉ tiêu", "Thực hiện", None, "Kế hoạch", "Ghi chú"],
+        [None, None, 2024, 2025, 2026, None],
+        [1, "Tỷ lệ dân số tham gia BHYT", 94.1, 95.4, 96, "ước"],
+        ["", "Tổng cộng", 1, 2, 3, None],
+    ]
+    pv = preview(db, sheet(rows, merges=["C2:D2", "A2:A3", "B2:B3", "F2:F3"]))
+    assert not pv.errors, [p.message for p in pv.errors]
+    assert values(pv) == {("12", "bhyt_coverage", "2024"): 94.1, ("12", "bhyt_coverage", "2025"): 95.4}
+    roles = {c["letter"]: c["role"] for c in pv.layouts[0]["columns"]}
+    assert roles["C"] == roles["D"] == "period" and roles["E"] == "plan" and roles["F"] == "skip"
+    total = next(r for r in pv.layouts[0]["rows"] if r["label"] == "Tổng cộng")
+    assert total["role"] == "total" and not pv.warnings
+
+
+def test_a_total_row_is_never_a_locality(db):
+    rows = [["BHYT năm 2025"], ["STT", "Xã, phường", "Tỷ lệ dân số tham gia BHYT"],
+            [1, "Xã Mường Kim", 92.0], [2, "Xã Khoen On", 89.5], ["", "Toàn tỉnh", 93.1]]
+    pv = preview(db, sheet(rows))
+    assert values(pv) == {("03637", "bhyt_coverage", "2025"): 92.0, ("03640", "bhyt_coverage", "2025"): 89.5}
+    assert not pv.warnings and not pv.errors
+
+
+def test_a_province_workbook_with_quarter_sheets_takes_each_sheets_quarter(db):
+    data = io.BytesIO()
+    wb = Workbook()
+    for n, quarter in enumerate(["Quý I-2026", "Quý II-2026"]):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = quarter
+        ws.append(["STT", "Tên xã", "Tỷ lệ dân số tham gia BHYT", "Tỷ lệ trạm y tế xã có bác sĩ"])
+        ws.append([1, "Mường Kim", 90 + n, 100])
+    wb.save(data)
+    pv = preview(db, data.getvalue(), today=datetime(2026, 12, 2).date())
+    assert values(pv) == {("03637", "bhyt_coverage", "2026-Q1"): 90, ("03637", "station_with_doctor", "2026-Q1"): 100,
+                          ("03637", "bhyt_coverage", "2026-Q2"): 91, ("03637", "station_with_doctor", "2026-Q2"): 100}
