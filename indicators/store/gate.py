@@ -22,6 +22,7 @@ written by a short write when the read ends: a read never needs the file read-wr
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import logging
@@ -317,6 +318,24 @@ def close_idle(path: str | os.PathLike | None = None) -> None:
 
 
 ON_CONFLICT.append(close_idle)
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    """Close every read-only opening still lingering (LINGER_S) when the process exits, while the
+    interpreter is whole: left to the interpreter's own teardown, a DuckDB database with its
+    worker threads was destroyed mid-shutdown and aborted the process ("terminate called without
+    an active exception", exit status 134) after a command or a test run had succeeded."""
+    with _shared_guard:
+        shareds = list(_shared.values())
+    for shared in shareds:
+        if shared.mutex.acquire(timeout=1):
+            try:
+                shared.close()
+            except Exception:   # noqa: BLE001 — exiting anyway; nothing left to protect
+                pass
+            finally:
+                shared.mutex.release()
 
 
 def _flush(db: Path, deferred: list) -> None:
