@@ -132,7 +132,9 @@ if uploaded is not None:
                           if pv.sheets_skipped else ""))
         if pv.errors:
             st.error(f"Có {fmt.number(len(pv.errors), 0)} lỗi ở {fmt.number(pv.n_rejected, 0)} dòng; chưa nhập dòng "
-                     "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại.")
+                     "nào. Sửa các lỗi dưới đây trong tệp rồi tải lên lại"
+                     + (" (lỗi do hệ thống hiểu sai một dòng thì sửa ngay ở phần “Cách hệ thống đọc trang” bên trên)."
+                        if pv.layouts else "."))
             show_problems(pv.errors, "lỗi", "upload_errors")
         if pv.n_changed:
             st.markdown("**Giá trị sẽ thay đổi (cũ → mới)**")

@@ -57,6 +57,9 @@ def show(pv, account, scope: dict[str, str]) -> str | None:
     chosen = None
     _, indicators = data.labels()
     ind_names = dict(zip(indicators["indicator_code"], indicators["name_vi"]))
+    saved = st.session_state.pop("wide_saved", None)
+    if saved:
+        st.success(f"Đã ghi nhớ cách đọc trang “{safe(saved)}”: tệp cùng dạng lần sau được đọc như vậy.")
     for n, layout in enumerate(pv.layouts):
         st.markdown(f"**Cách hệ thống đọc trang “{safe(layout['sheet'])}”**: {KIND_TEXT[layout['kind']]} "
                     f"(dòng tiêu đề: {layout['header_row']})."
@@ -66,7 +69,7 @@ def show(pv, account, scope: dict[str, str]) -> str | None:
             current = loc.get("code")
             label = scope.get(current, current) if current else None
             if label:
-                st.caption(f"Số liệu của: {safe(label)} ({LOCALITY_HOW.get(layout.get('locality_how', ''), '')}).")
+                st.caption(f"Số liệu của: {safe(label)} – {LOCALITY_HOW.get(layout.get('locality_how', ''), '')}.")
             else:
                 st.warning("Trang không ghi số liệu của địa phương nào: hãy chọn địa phương.")
             picked = st.selectbox("Số liệu của địa phương", [""] + list(scope), index=0,
@@ -126,5 +129,6 @@ def show(pv, account, scope: dict[str, str]) -> str | None:
                 st.error(safe(str(exc)))
             else:
                 st.session_state.pop("upload_preview", None)   # previewed again with the confirmed reading
+                st.session_state["wide_saved"] = layout["sheet"]
                 st.rerun()
     return chosen

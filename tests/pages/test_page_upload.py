@@ -184,6 +184,7 @@ def test_guesses_confirmed_once_are_remembered_for_the_next_file_of_that_shape(o
     assert not at.exception, at.exception
     assert not [m for m in at.markdown if "(đoán, độ giống" in m.value]
     assert any("đã được xác nhận" in m.value for m in at.markdown)
+    assert any("Đã ghi nhớ cách đọc trang “Báo cáo”" in s.value for s in at.success)
     assert not at.button(key="upload_commit").disabled
     read_as = dict(zip(table(at, "Mức chắc chắn")["Dòng"], table(at, "Mức chắc chắn")["Được hiểu là"]))
     assert read_as[3].endswith("(primary_care_bhyt)") and read_as[2].endswith("(under5_stunting)")
