@@ -35,7 +35,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from indicators.excel.cells import CellError, column_letter, parse_period
+from indicators.excel.cells import _ROMAN, CellError, column_letter, parse_period
 from indicators.excel.names import IndicatorNames, LocalityNames, Match, name_key
 from indicators.text.fold import fold
 
@@ -60,7 +60,6 @@ _ACTUAL_WORDS = re.compile(r"\b(?:thuc hien|th|uoc thuc hien|uoc th|uoc|ket qua|
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
 _QUARTER = re.compile(r"\bquy\s*(iv|i{1,3}|[1-4])\b(?:\s*(?:/|-|nam)?\s*(20\d{2}))?")
 _MONTH = re.compile(r"\bthang\s*(\d{1,2})\b(?:\s*(?:/|-|nam)?\s*(20\d{2}))?|(?<![\d/])(\d{1,2})\s*/\s*(20\d{2})\b")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
 # What each column role and each way of knowing the locality is called, for people (page, CLI).
