@@ -49,7 +49,7 @@ from indicators.progress.scorecard import refresh_current_observations
 from indicators.store import gate
 from indicators.store.audit import audit
 from indicators.store.sql import query
-from indicators.excel.validate import Catalogue, Problem, Validation, validate
+from indicators.excel.validate import WARNING, Catalogue, Problem, Validation, validate
 from indicators.auth.accounts import PermissionDenied
 
 ACTION = "nhập số liệu"
@@ -367,6 +367,10 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
     history = _history(cur, codes)
     locked = {key: lock.message for key, lock in approval.locked_periods(cur, writable).items()}
     checked = validate(read, catalogue, writable, history, today or date.today(), locked)
+    if info.format in ("xls", "xlsb"):
+        checked.problems += _maybe_percent_cells(checked.rows, catalogue, info.format)
+    if info.format in ("xls", "xlsb", "ods"):
+        checked.problems += _maybe_year_dates(read.rows, info.format)
     sha = sha256_of(data)
     refused = refusals(checked)
     if refused:   # audited at once: the attempt has happened whatever follows
@@ -380,6 +384,45 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
                    already_committed=_already(cur, sha), data_version=version, refusals=refused,
                    file_format=info.format, notes=info.notes,
                    layouts=[layout.understanding() for layout in read.layouts])
+
+
+def _maybe_percent_cells(rows: pd.DataFrame, catalogue: Catalogue, file_format: str) -> list[Problem]:
+    """Warnings for figures of a percentage indicator between 0 and 1 in a file whose cells' number
+    formats the reader cannot see (.xls, .xlsb): a cell shown as 95% holds 0.95, which would be
+    stored as 0,95 %. The officer checks and confirms (or saves the file as .xlsx, read exactly)."""
+    if rows.empty:
+        return []
+    kinds = catalogue.indicators["value_kind"]
+    percent = rows["indicator_code"].map(kinds).eq("percent") & rows["value"].gt(0) & rows["value"].le(1)
+    def exact(v: float) -> str:   # every decimal the cell holds (0,955, not 0,96)
+        text = repr(round(float(v), 6))
+        return fmt.number(v, len(text.split(".")[1].rstrip("0")) if "." in text else 0)
+
+    out = []
+    for r in rows[percent.fillna(False)].itertuples():
+        shown, as_percent = exact(r.value), exact(r.value * 100)
+        out.append(Problem(r.sheet, int(r.row), "", shown, "maybe_percent_cell",
+                           f"Trang “{r.sheet}”, dòng {r.row}: giá trị {shown} của chỉ tiêu tỷ lệ "
+                           f"“{catalogue.indicators.at[r.indicator_code, 'name_vi']}” có thể là ô định dạng phần trăm "
+                           f"(95% được lưu là 0,95), mà tệp .{file_format} không cho biết định dạng ô; nếu đúng là "
+                           f"{shown}% thì xác nhận, nếu là {as_percent}% hãy sửa số hoặc "
+                           "lưu tệp thành .xlsx rồi tải lên lại.", WARNING))
+    return out
+
+
+def _maybe_year_dates(rows: pd.DataFrame, file_format: str) -> list[Problem]:
+    """Warnings for period cells that are the date 1 January in a file whose cells' number formats
+    the reader cannot see: Excel shows such a cell formatted `yyyy` as “2026”, which the officer
+    means as the year, and it would be stored as January 2026 (.xlsx cells are read as shown)."""
+    if rows.empty:
+        return []
+    jan1 = rows["period"].astype("string").str.fullmatch(r"\s*\d{4}-01-01(?: 00:00:00)?\s*").fillna(False)
+    return [Problem(r.sheet, int(r.row), "", str(r.period), "maybe_year_date",
+                    f"Trang “{r.sheet}”, dòng {r.row}: kỳ báo cáo là ngày 01/01/{str(r.period).strip()[:4]}, đọc thành "
+                    f"tháng 1/{str(r.period).strip()[:4]}; nếu ô hiển thị năm ({str(r.period).strip()[:4]}) thì tệp "
+                    f".{file_format} không cho biết điều đó: hãy gõ năm thành chữ trong ô hoặc lưu tệp thành .xlsx rồi "
+                    "tải lên lại; nếu đúng là tháng 1 thì xác nhận.", WARNING)
+            for r in rows[jan1].itertuples()]
 
 
 def refresh_overview_cache(con: duckdb.DuckDBPyConnection) -> dict:

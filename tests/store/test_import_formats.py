@@ -235,3 +235,22 @@ def test_an_ods_percent_cell_reads_as_the_percent_shown(con, tmp_path):  # noqa:
                        ((FIXTURES / "phan_tram.ods").read_bytes(), "phan_tram.ods")):
         pv = importer.preview(con, data, name, "canbo-lc")
         assert not pv.errors and pv.validation.rows["value"].tolist() == [95.5], name
+
+
+def test_an_xls_percent_cell_is_a_warning_to_check(con):  # noqa: F811
+    """.xls gives no cell formats: 95.5% arrives as 0.955. Stored silently it would be 0,955 %;
+    the preview asks the officer instead (phan_tram.xls: percent_xlsx saved by LibreOffice)."""
+    pv = importer.preview(con, (FIXTURES / "phan_tram.xls").read_bytes(), "phan_tram.xls", "canbo-lc")
+    (warning,) = [p for p in pv.warnings if p.code == "maybe_percent_cell"]
+    assert warning.row == 2 and "0,955" in warning.message and "95,5%" in warning.message
+    with pytest.raises(importer.ImportRefused):
+        importer.commit(con, pv, "canbo-lc")
+
+
+def test_an_xls_date_that_may_be_a_year_is_a_warning_to_check(con):  # noqa: F811
+    """.xls gives no cell formats: a period cell 1/1/2025 shown as “2025” (format yyyy) would be
+    January 2025; the preview asks (nam.xls: a yyyy-formatted date saved by LibreOffice). The
+    same workbook as .xlsx is read as the year, as shown."""
+    pv = importer.preview(con, (FIXTURES / "nam.xls").read_bytes(), "nam.xls", "canbo-lc")
+    (warning,) = [p for p in pv.warnings if p.code == "maybe_year_date"]
+    assert warning.row == 2 and "01/01/2025" in warning.message and "tháng 1/2025" in warning.message
