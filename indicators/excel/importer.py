@@ -356,8 +356,8 @@ def preview(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, user_na
             audit(con, user_name, "denied", f"{ACTION}: địa phương {locality} ngoài phạm vi")
             raise PermissionDenied(f"Tài khoản “{user_name}” không được nhập số liệu cho địa phương mã "
                                    f"“{locality}” (ngoài phạm vi của tài khoản).")
-    read = workbook.read_workbook(data, info, mappings.wide_context(cur, account, locality=locality,
-                                                                    overrides=mapping))
+    read = workbook.read_workbook(data, info, lambda: mappings.wide_context(cur, account, locality=locality,
+                                                                            overrides=mapping))
     catalogue = load_catalogue(cur)
     # Every code the file names, in either code column: a blank "Mã xã" is filled in from "Mã tỉnh".
     named = {normalise_code(v) for column in ("locality_code", "province_code")

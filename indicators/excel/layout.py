@@ -130,16 +130,9 @@ def classify_header(text: str, shown_as: str | None = None, raw: object = None) 
     if _PART_YEAR.search(t):
         return "skip", None, "số liệu 6 hoặc 9 tháng / lũy kế: hệ thống chỉ lưu kỳ năm, quý, tháng"
     year = years.pop()
-    m = _QUARTER.search(t)
-    if m:
-        q = _ROMAN.get(m.group(1)) or int(m.group(1))
-        return "period", f"{year}-Q{q}", ""
-    m = _MONTH.search(t)
-    if m:
-        month = int(m.group(1) or m.group(3))
-        if 1 <= month <= 12:
-            return "period", f"{year}-{month:02d}", ""
-        return "skip", None, f"tháng {month} không có thật"
+    found = _sub_year(t, year)
+    if found is not None:
+        return ("period", found, "") if found else ("skip", None, "tháng không có thật (ngoài 1–12)")
     rest = _ACTUAL_WORDS.sub(" ", _YEAR.sub(" ", t)).replace("/", " ").split()
     if rest:   # words we do not know beside the year: not guessed
         return "skip", None, "tiêu đề cột có năm nhưng không rõ là số thực hiện"
@@ -155,14 +148,21 @@ def period_in(text: str) -> str | None:
     if len(years) != 1 or _PART_YEAR.search(t) or re.search(r"\b(?:ke hoach|kh|muc tieu|giao)\b", t):
         return None
     year = years.pop()
+    found = _sub_year(t, year)
+    return year if found is None else (found or None)
+
+
+def _sub_year(t: str, year: str) -> str | None:
+    """The quarter or month of `year` that folded text `t` names ('2026-Q1', '2026-06'); '' for a
+    month outside 1–12; None when it names neither."""
     m = _QUARTER.search(t)
     if m:
         return f"{year}-Q{_ROMAN.get(m.group(1)) or int(m.group(1))}"
     m = _MONTH.search(t)
     if m:
         month = int(m.group(1) or m.group(3))
-        return f"{year}-{month:02d}" if 1 <= month <= 12 else None
-    return year
+        return f"{year}-{month:02d}" if 1 <= month <= 12 else ""
+    return None
 
 
 def _is_header(text: str, names: tuple[str, ...]) -> bool:

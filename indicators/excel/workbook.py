@@ -26,6 +26,7 @@ import itertools
 import json
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -424,11 +425,13 @@ def _wide_columns(layout: SheetLayout) -> dict[str, str]:
     return {"locality_code": named, "indicator_code": "(chỉ tiêu của trang)"}
 
 
-def read_workbook(data: bytes, info: XlsxInfo, wide: WideContext | None = None) -> WorkbookRows:
+def read_workbook(data: bytes, info: XlsxInfo,
+                  wide: WideContext | Callable[[], WideContext] | None = None) -> WorkbookRows:
     """Every data row of every sheet but the template's own; see WorkbookRows.
 
     A sheet without the template's header is read as a report sheet (periods as columns,
-    excel/layout.py) when `wide` is given and the sheet is one; its reading is in `layouts`.
+    excel/layout.py) when `wide` is given (or a function making it, called only for such a sheet:
+    a template upload never pays for it) and the sheet is one; its reading is in `layouts`.
 
     Raises UnsafeFile when there are more than MAX_DATA_ROWS data rows in all.
     """
@@ -455,6 +458,8 @@ def read_workbook(data: bytes, info: XlsxInfo, wide: WideContext | None = None) 
         head = [list(r.values()) for r in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
         found = _find_header(head)
         if found is None:
+            if callable(wide):
+                wide = wide()
             layout = _read_wide(sheet, table, read.columns, wide, data, info) if wide is not None else None
             if layout is not None:
                 frame, kinds_total = _wide_frame(layout, data, info, sheet)
