@@ -152,7 +152,7 @@ class _Shared:
     kept open for a moment after the last of them (LINGER_S: opening costs 30-45 ms), unless a
     writer is waiting."""
     db: Path
-    mutex: threading.Lock = field(default_factory=threading.Lock)
+    mutex: threading.RLock = field(default_factory=threading.RLock)
     con: duckdb.DuckDBPyConnection | None = None
     lock: _Flock | None = None
     users: int = 0
@@ -307,9 +307,10 @@ def close_idle(path: str | os.PathLike | None = None) -> None:
     or removed; tests)."""
     with _shared_guard:
         shared = _shared.get(str(target(path)))
-    # Not blocking: the caller may be a read of this thread opening the file (store.connection
-    # retries after a conflict), which holds the mutex already.
-    if shared is not None and shared.mutex.acquire(blocking=False):
+    # Reentrant: the caller may be a read of this thread opening the file (store.connection
+    # retries after a conflict), which holds the mutex already. Otherwise wait for the closer
+    # thread's or a read's brief hold of it: failing to get it would fail the caller's open.
+    if shared is not None and shared.mutex.acquire(timeout=lock_timeout()):
         try:
             if shared.users == 0:
                 shared.close()
