@@ -10,6 +10,7 @@ from indicators.store.localities import load_localities
 from indicators.store.samples import load_samples
 from indicators.progress.scorecard import refresh_current_observations
 from indicators.store import gate
+from indicators.tasks.catalogue import load_plan_tasks
 
 
 def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> dict[str, int]:
@@ -24,6 +25,7 @@ def init_db(path: str | os.PathLike | None = None, *, samples: bool = True) -> d
         try:
             added = {"locality": load_localities(con)}
             added.update(load_catalogue(con))
+            added.update(load_plan_tasks(con))
             added["observation"] = load_samples(con) if samples else 0
             password = ensure_bootstrap_admin(con)
             # The overview's caches: repaired here if a process died between an import and
