@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 
 from indicators.auth.accounts import AccountError, PermissionDenied
-from indicators.cli import approval, backup, db, deck, excel, scorecard, status, tools
+from indicators.cli import approval, backup, db, deck, excel, scorecard, status, tasks, tools
 from indicators.cli.common import EXIT_ARGS, EXIT_HELD, EXIT_STORE, err
 from indicators.store.connection import StoreError, database_path
 
-GROUPS = (db, status, excel, approval, deck, scorecard, tools, backup)
+GROUPS = (db, status, excel, approval, tasks, deck, scorecard, tools, backup)
 
 
 def build_parser() -> argparse.ArgumentParser:
