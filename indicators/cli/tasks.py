@@ -19,6 +19,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.auth.accounts import AccountError, PermissionDenied
+from indicators.cli import tasks_excel, tasks_report
 from indicators.cli.common import EXIT_ARGS, EXIT_DENIED, EXIT_OK, attempt, err, opened
 from indicators.store.connection import StoreError
 from indicators.tasks import listing, reports
@@ -115,6 +116,9 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overdue", action="store_true", help="chỉ nhiệm vụ quá hạn, trễ nhiều nhất trước")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=_cmd_list)
+
+    tasks_excel.add(cmds)    # template, import
+    tasks_report.add(cmds)   # report
 
     p = cmds.add_parser("agency", help="gán hoặc bỏ gán cơ quan mà một tài khoản báo cáo nhiệm vụ")
     p.add_argument("agency_command", choices=("grant", "revoke"))
