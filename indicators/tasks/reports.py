@@ -7,7 +7,7 @@ a new step, and reverting an upload makes the reports before it current again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -130,8 +130,10 @@ def _refuse_out_of_scope(con: duckdb.DuckDBPyConnection, user_name: str, reports
 
 
 def record(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskReport], *, source: str = "form",
-           file_name: str | None = None, sha256: str | None = None, today: date | None = None) -> int:
-    """Check and record the reports in one transaction; return the task_upload_id.
+           file_name: str | None = None, sha256: str | None = None, today: date | None = None,
+           at: datetime | None = None) -> int:
+    """Check and record the reports in one transaction; return the task_upload_id. `today` is
+    the date the checks use and `at` the moment recorded (both now unless given: tests).
 
     PermissionDenied (audited) when the account may not report one of the tasks, ReportRefused
     listing every error when a report is wrong: in both cases nothing is written."""
@@ -161,7 +163,7 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskRep
     cur = con.cursor()
     cur.execute("begin transaction")
     try:
-        now = cur.execute("select current_timestamp::timestamp").fetchone()[0]
+        now = at or cur.execute("select current_timestamp::timestamp").fetchone()[0]
         upload_id = cur.execute("select coalesce(max(task_upload_id), 0) + 1 from task_upload").fetchone()[0]
         cur.execute("insert into task_upload (task_upload_id, user_name, source, file_name, sha256, n_rows, uploaded_at) "
                     "values ($id, $u, $s, $f, $h, $n, $t)",

@@ -29,7 +29,7 @@ def shown_state(reported: str | None, deadline: date, as_of: date,
 
 
 def _day(value) -> date | None:
-    if value is None or (not isinstance(value, (date, datetime)) and pd.isna(value)):
+    if value is None or value is pd.NaT or (not isinstance(value, (date, datetime)) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date()
