@@ -16,6 +16,8 @@ ACTIONS = {
     "sign_out": "Đăng xuất", "session_ended": "Kết thúc phiên đăng nhập",
     "approval_submit": "Nộp kỳ báo cáo", "approval_approve": "Duyệt kỳ báo cáo", "approval_return": "Trả lại kỳ báo cáo",
     "backup": "Sao lưu", "restore": "Khôi phục",
+    "task_report": "Báo cáo nhiệm vụ", "task_report_refused": "Báo cáo nhiệm vụ bị từ chối",
+    "task_revert": "Hoàn tác báo cáo nhiệm vụ", "task_change": "Sửa nhiệm vụ, phân Tổ công tác",
 }
 COLUMNS = {"event_id": "Số", "occurred_at": "Thời điểm", "user_name": "Người dùng", "action": "Sự kiện",
            "locality_code": "Địa phương", "detail": "Chi tiết"}

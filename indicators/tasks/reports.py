@@ -290,7 +290,7 @@ def set_group_team(con: duckdb.DuckDBPyConnection, actor: str, plan_code: str, g
     try:
         cur.execute("update task_group set team_no = $t where plan_code = $p and group_no = $g",
                     {"t": team_no, "p": plan_code, "g": group_no})
-        audit(cur, actor, "plan_change", f"kế hoạch {plan_code}, nhóm nhiệm vụ {group_no}: Tổ công tác "
+        audit(cur, actor, "task_change", f"kế hoạch {plan_code}, nhóm nhiệm vụ {group_no}: Tổ công tác "
               f"{old[0] if old[0] is not None else 'chưa phân'} → {team_no if team_no is not None else 'chưa phân'}")
         cur.execute("commit")
     except BaseException:
