@@ -6,7 +6,7 @@ large type, no app chrome, next/previous (also the ← → keys); the URL holds 
 """
 import streamlit as st
 
-from indicators.web import actions, data, slides, statuses, views, widgets
+from indicators.web import actions, data, slides, statuses, task_slides, views, widgets
 
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": True,
                 "modeBarButtonsToRemove": ["select2d", "lasso2d", "zoom2d", "pan2d", "autoScale2d"],
@@ -24,6 +24,10 @@ PRESENT_CSS = """
                   color: #fff; display: inline-block; }
   .slide-small { font-size: 1.15rem; color: #222; margin: 0.2rem 0; }
   .slide-notice { font-size: 1.2rem; font-weight: 700; color: #b00020; margin: 0.2rem 0; }
+  table.task-table { width: 100%; border-collapse: collapse; font-size: 1.45rem; color: #000; margin-top: 0.6rem; }
+  table.task-table th { background: #1f4e79; color: #fff; text-align: left; padding: 0.45rem 0.7rem; }
+  table.task-table td { border-bottom: 1px solid #d1d5db; padding: 0.45rem 0.7rem; vertical-align: top; }
+  table.task-table td:nth-child(2), table.task-table td:nth-child(3) { white-space: nowrap; font-weight: 700; }
 </style>
 """
 
@@ -69,8 +73,10 @@ def setup_view() -> None:
             format_func=lambda c: f"{names[c]} ({c})" if c else "— Tất cả địa phương có chỉ tiêu —")
         new_indicator = indicator
     new_year = widgets.year_picker(c3, params, key="present_year")
-    shown = data.slides(new_order, new_locality or None, new_indicator, new_year)
-    st.markdown(f"**{len(shown)} trang** sẽ được trình chiếu.")
+    shown = task_slides.presenter_slides(new_order, new_locality or None, new_indicator, new_year)
+    n_tasks = sum(task_slides.is_task_slide(s) for s in shown)
+    st.markdown(f"**{len(shown)} trang** sẽ được trình chiếu"
+                + (f", trong đó {n_tasks} trang về nhiệm vụ của kế hoạch (tình hình đến hôm nay)." if n_tasks else "."))
     widgets.data_notices(any(s.get("notice") for s in shown))
     if st.button("Bắt đầu trình chiếu", type="primary", icon=":material/slideshow:", disabled=not shown):
         params.from_dict({"order": new_order, "locality": new_locality or "", "indicator": new_indicator,
@@ -143,6 +149,14 @@ def slide_view() -> None:
         st.button("Tiếp", icon=":material/arrow_forward:", on_click=go, args=(n + 1,), disabled=n == len(shown),
                   shortcut="Right", key="next", type="primary")
         st.button("Thoát", icon=":material/close:", on_click=go, args=(None,), key="exit", shortcut="Esc")
+    if task_slides.is_task_slide(s):
+        task_body(s, n)
+    else:
+        chart_body(s, n, notice)
+    st.html(f'<p class="slide-small">Nguồn: {widgets.html_text(s["citation"])} · Trang {n}/{len(shown)}</p>')
+
+
+def chart_body(s: dict, n: int, notice: str | None) -> None:
     chart, side = st.columns([3, 1], vertical_alignment="top")
     with chart:
         # theme=None: the figure's own large fonts, not Streamlit's small chart theme.
@@ -157,7 +171,19 @@ def slide_view() -> None:
                 + "".join(f'<p class="slide-small">{widgets.html_text(f)}</p>' for f in slides.detail_facts(s["row"])[:4])
                 + f'<p class="slide-small">{widgets.html_text(s["data_date"])}</p>'
                 + (f'<p class="slide-notice">{widgets.html_text(notice)}</p>' if notice else ""))
-    st.html(f'<p class="slide-small">Nguồn: {widgets.html_text(s["citation"])} · Trang {n}/{len(shown)}</p>')
+
+
+def task_body(s: dict, n: int) -> None:
+    """A task board slide: the plan's tasks by state beside the facts, or the overdue table."""
+    if s["kind"] != "task_states":
+        st.html(task_slides.overdue_html(s))
+        return
+    chart, side = st.columns([3, 1], vertical_alignment="top")
+    with chart:
+        st.plotly_chart(views.slide_figure(order, locality or None, indicator, year, n), config=CHART_CONFIG,
+                        key=f"slide-{n}", theme=None)
+    with side:
+        st.html(task_slides.facts_html(s))
 
 
 if slide_param:

@@ -1,5 +1,7 @@
 """`deck` and `report` subcommands of `python -m indicators` (registered by `add_cli`).
 
+The deck of a locality whose plans have tasks ends with their task board (tasks/board.py).
+
 Exit codes: 0 written; 2 a request that cannot be served (unknown locality, no targets, an
 output folder that does not exist);
 4 charts cannot be drawn (no Chromium, or it failed) – the message names the package to install.
@@ -7,12 +9,14 @@ output folder that does not exist);
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 
 from indicators.cli.common import EXIT_ARGS, EXIT_HELD, attempt, err, opened
 from indicators.present.deck import DeckError, build_deck
 from indicators.present.render import RenderError
 from indicators.progress.statuses import DEFAULT_TARGET_YEAR
+from indicators.tasks.board import locality_boards
 
 
 def _unwritable(path: str) -> str | None:
@@ -38,11 +42,13 @@ def _write(args: argparse.Namespace, build):
 
 def _cmd_deck(args: argparse.Namespace) -> int:
     info, code = _write(args, lambda con: build_deck(con, args.locality, args.output, args.year, args.order,
-                                                          approved_only=args.approved_only))
+                                                          approved_only=args.approved_only,
+                                                          extra_slides=locality_boards(con, args.locality, date.today())))
     if info is None:
         return code
+    tasks = f", {len(info.task_slides)} trang nhiệm vụ" if info.task_slides else ""
     print(f"Đã ghi {args.output}: {info.n_slides} trang chiếu ({len(info.chart_slides)} biểu đồ, "
-          f"{len(info.table_slides)} trang bảng) – {info.locality_name}.")
+          f"{len(info.table_slides)} trang bảng{tasks}) – {info.locality_name}.")
     if info.has_illustrative:
         print("Lưu ý: bộ trình chiếu có DỮ LIỆU MINH HỌA (đã ghi rõ trên từng trang).")
     return 0

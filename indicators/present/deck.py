@@ -23,6 +23,7 @@ from pptx.util import Emu, Inches, Pt
 
 from indicators.text import fmt
 from indicators.present import slides as sl
+from indicators.present import task_charts
 from indicators.progress.statuses import DEFAULT_TARGET_YEAR, STATUS_COLOURS, status_text
 from indicators.present.render import Renderer
 from indicators.progress.locality import LocalityProgress, locality_progress
@@ -47,6 +48,11 @@ CHARS_PER_INCH = 9.5
 LINE_IN, ROW_PAD_IN, TABLE_BUDGET_IN = 0.27, 0.16, 5.3
 BLANK_LAYOUT = 6
 SHORT_NOTICE = sl.ILLUSTRATIVE_BANNER
+# The task board (tasks/board.py): its chart beside its facts, its overdue table at 15 pt.
+TASK_CHART_PX = (860, 470)
+TASK_CHART_BOX = (MARGIN, Inches(1.75), Inches(8.3), Inches(4.55))
+TASK_TABLE_COLUMNS_IN = (3.3, 1.25, 1.6, 6.28)
+TASK_TABLE_FONT_PT = 15
 
 
 class DeckError(ValueError):
@@ -61,6 +67,7 @@ class DeckInfo:
     n_slides: int
     chart_slides: list[int] = field(default_factory=list)
     table_slides: list[int] = field(default_factory=list)
+    task_slides: list[int] = field(default_factory=list)
     has_illustrative: bool = False
 
 
@@ -259,6 +266,74 @@ def _table_slides(prs, slides: list[dict], year: int, illustrative: bool) -> lis
     return made
 
 
+def _task_heading(s, slide: dict) -> None:
+    _text(s, MARGIN, Inches(0.3), CONTENT_W, Inches(0.85), [[(slide["title"], 30, True, INK)]],
+          anchor=MSO_ANCHOR.MIDDLE)
+    _text(s, MARGIN, Inches(1.15), CONTENT_W, Inches(0.45), [[(slide["subtitle"], 18, False, MUTED)]])
+    _text(s, MARGIN, SLIDE_H - Inches(0.6), CONTENT_W - Inches(1.3), Inches(0.45),
+          [[(f"Nguồn: {slide['citation']}", 14, False, INK)]])
+    s.notes_slide.notes_text_frame.text = slide["notes"]
+
+
+def _task_states_slide(prs, slide: dict):
+    """The plan's tasks by state: the chart (added once drawn) and the facts beside it."""
+    s = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    _task_heading(s, slide)
+    left = TASK_CHART_BOX[0] + TASK_CHART_BOX[2] + Inches(0.3)
+    facts = [[(f, 22, i < 2, INK)] for i, f in enumerate(slide["facts"])]
+    _text(s, left, Inches(2.0), SLIDE_W - MARGIN - left, Inches(4.2), facts)
+    return s, TASK_CHART_BOX
+
+
+def _task_overdue_slide(prs, slide: dict):
+    """The overdue tasks by lead agency, as a table (or the sentence that there is none)."""
+    s = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    _task_heading(s, slide)
+    if not slide["rows"]:
+        _text(s, MARGIN, Inches(2.2), CONTENT_W, Inches(1.0), [[(slide["empty"], 24, True, INK)]])
+        return s
+    widths = [Inches(w) for w in TASK_TABLE_COLUMNS_IN]
+    table = s.shapes.add_table(len(slide["rows"]) + 1, len(widths), MARGIN, Inches(1.7), sum(widths, Emu(0)),
+                               Inches(0.45) * (len(slide["rows"]) + 1)).table
+    for col, w in enumerate(widths):
+        table.columns[col].width = w
+    for i, values in enumerate([slide["columns"], *slide["rows"]]):
+        for j, value in enumerate(values):
+            cell = table.cell(i, j)
+            cell.margin_left = cell.margin_right = Inches(0.07)
+            cell.vertical_anchor = MSO_ANCHOR.MIDDLE
+            run = cell.text_frame.paragraphs[0].add_run()
+            run.text = value
+            run.font.name, run.font.size, run.font.bold = FONT, Pt(TASK_TABLE_FONT_PT), i == 0 or j == 1
+            run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF) if i == 0 else INK
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = (_hex("#1f4e79") if i == 0 else
+                                        RGBColor(0xFF, 0xFF, 0xFF) if i % 2 else RGBColor(0xF3, 0xF4, 0xF6))
+    if slide["more"]:
+        _text(s, MARGIN, SLIDE_H - Inches(1.05), CONTENT_W, Inches(0.4), [[(slide["more"], 16, False, MUTED)]])
+    return s
+
+
+def _task_slides(prs, extra: list[dict]) -> tuple[list, list]:
+    """The task board slides in order: (every slide made, [(slide, chart box)] awaiting a chart)."""
+    made, charted = [], []
+    for slide in extra:
+        if slide["kind"] == "task_states":
+            page, box = _task_states_slide(prs, slide)
+            charted.append((page, box, slide))
+        elif slide["kind"] == "task_overdue":
+            page = _task_overdue_slide(prs, slide)
+        else:
+            raise ValueError(f"không biết vẽ trang loại {slide['kind']!r}")
+        made.append(page)
+    return made, charted
+
+
+def task_figures(charted: list) -> list:
+    return [task_charts.state_figure(slide["counts"], height=TASK_CHART_PX[1], large=True)
+            for _, _, slide in charted]
+
+
 def chart_figures(slides: list[dict]) -> list:
     """The deck's charts: the slides' large figures with type sized for a projector."""
     figs = []
@@ -289,14 +364,16 @@ def exportable_progress(con: duckdb.DuckDBPyConnection, locality_code: str, year
 def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os.PathLike | io.BufferedIOBase,
                year: int = DEFAULT_TARGET_YEAR, order: str = "indicator", *,
                renderer: Renderer | None = None, chromium: str | None = None,
-               today: dt.date | None = None, approved_only: bool = False) -> DeckInfo:
+               today: dt.date | None = None, approved_only: bool = False,
+               extra_slides: list[dict] | None = None) -> DeckInfo:
     """Write the deck of `locality_code` toward `year` to `out` (a path or a binary buffer).
 
     `order` is "indicator" (the locality page's group order) or "offtrack" (off-track and
     needs-acceleration first; every target is still shown). A `renderer` already started is
     reused; otherwise Chromium is started here, in the background while slides are laid out,
     and stopped at the end. `approved_only`: judged on approved figures only; the title slide
-    says which figures the deck shows either way. Raises DeckError (unknown locality, no targets) and
+    says which figures the deck shows either way. `extra_slides`: the task board's slides
+    (tasks/board.py, composed by the caller: this room does not read tasks), after the table. Raises DeckError (unknown locality, no targets) and
     render.ChromiumMissing (no browser), both with a Vietnamese sentence.
     """
     own = renderer is None
@@ -311,12 +388,17 @@ def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os
         _title_slide(prs, name, lp.rows, year, today_text, lp.has_illustrative, approved_only)
         chart_pages = [_chart_slide(prs, x) for x in slides]
         table_pages = _table_slides(prs, slides, year, lp.has_illustrative)
+        task_pages, task_charted = _task_slides(prs, extra_slides or [])
         pngs = renderer.pngs(chart_figures(slides), width=CHART_PX[0], height=CHART_PX[1],
                              scale=CHART_SCALE)
+        task_pngs = renderer.pngs(task_figures(task_charted), width=TASK_CHART_PX[0], height=TASK_CHART_PX[1],
+                                  scale=CHART_SCALE)
     finally:
         if own:
             renderer.close()
     for (page, (left, top, width, height)), png in zip(chart_pages, pngs):
+        page.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
+    for (page, (left, top, width, height), _), png in zip(task_charted, task_pngs):
         page.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
     total = len(prs.slides)
     for i, page in enumerate(prs.slides, start=1):
@@ -327,5 +409,6 @@ def build_deck(con: duckdb.DuckDBPyConnection, locality_code: str, out: str | os
         locality_code=locality_code, locality_name=name, n_slides=total,
         chart_slides=list(range(2, 2 + len(chart_pages))),
         table_slides=list(range(2 + len(chart_pages), 2 + len(chart_pages) + len(table_pages))),
+        task_slides=list(range(total - len(task_pages) + 1, total + 1)),
         has_illustrative=lp.has_illustrative,
     )

@@ -33,11 +33,15 @@ def plans_with_tasks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def task_list(con: duckdb.DuckDBPyConnection, plan_code: str, as_of: date, *, agency: str | None = None,
-              overdue_only: bool = False) -> pd.DataFrame:
-    """The plan's tasks with their last report made on or before `as_of`, and `state`,
-    `is_overdue`, `days_late` for that date. `agency`: only tasks one of whose leads is that
+              overdue_only: bool = False, reports_until: date | None = None,
+              period_through: str | None = None) -> pd.DataFrame:
+    """The plan's tasks with their last report made on or before `as_of` (or `reports_until`,
+    on quarters up to `period_through`: a quarter's report made after it closed), and `state`,
+    `is_overdue`, `days_late` for `as_of`. `agency`: only tasks one of whose leads is that
     agency (its code, or words of its name: 'tài chính')."""
-    frame = con.execute(query("task_list"), {"plan": plan_code, "as_of_next": as_of + timedelta(days=1)}).df()
+    until = max(reports_until or as_of, as_of)
+    frame = con.execute(query("task_list"), {"plan": plan_code, "reports_until_next": until + timedelta(days=1),
+                                             "period_through": period_through}).df()
     frame = with_states(frame, as_of)
     # Where the plan leaves the group's Tổ công tác open (an admin sets it), the views say so.
     frame["team_label"] = [f"Tổ {int(n)}" if pd.notna(n) else UNASSIGNED for n in frame["team_no"]]

@@ -45,7 +45,7 @@ COLOURS = {
     "overdue": STATUS_COLOURS["off_track"],
     "no_report": "#bdbdbd",
 }
-MARKS = {"done": "✔", "done_late": "✔", "in_progress": "▶", "blocked": "⚠", "not_started": "○", "overdue": "⏰",
+MARKS = {"done": "✔", "done_late": "✔", "in_progress": "▶", "blocked": "⚠", "not_started": "○", "overdue": "‼",
          "no_report": "–"}
 
 # Roles of an agency on a task.

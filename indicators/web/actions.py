@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 
 import duckdb
@@ -212,13 +213,15 @@ def exports_available() -> str | None:
 
 
 def deck_file(locality_code: str, year: int, order: str, approved_only: bool = False) -> bytes:
-    """The meeting deck (.pptx) of one locality (on approved figures only when asked); Refused
-    when it cannot be drawn."""
+    """The meeting deck (.pptx) of one locality (on approved figures only when asked), with the
+    task board of its plans that have tasks; Refused when it cannot be drawn."""
     from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
+    from indicators.tasks.board import locality_boards          # the task board of its plans with tasks
     buffer = io.BytesIO()
     with pacing.released():   # Chromium draws the charts
-        _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order,
-                                     approved_only=approved_only), RenderError, DeckError)
+        _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order, approved_only=approved_only,
+                                     extra_slides=locality_boards(con, locality_code, date.today())),
+              RenderError, DeckError)
     return buffer.getvalue()
 
 

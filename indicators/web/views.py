@@ -18,6 +18,7 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,7 +26,7 @@ import plotly.graph_objects as go
 from indicators.present import charts, scorecard_table, slides
 from indicators.progress import statuses
 from indicators.text import fmt
-from indicators.web import data
+from indicators.web import data, task_slides
 from indicators.web.connection import data_version, db_key, shared_resource
 
 
@@ -188,21 +189,37 @@ indicator_table = _view(_indicator_table)
 
 
 # --- the presenter -------------------------------------------------------------------------------
-def _slides(order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
-    """The slides of a choice (web.data.slides), shared instead of copied on every step."""
-    return data.slides(order, locality_code, indicator_code, year)
+# Keyed by the day as well: the task board's overdue counts are those of today.
+def _slides(order: str, locality_code: str | None, indicator_code: str | None, year: int, today: str) -> list[dict]:
+    """The slides of a choice (web.data.slides, then the task board: web.task_slides), shared
+    instead of copied on every step."""
+    return task_slides.presenter_slides(order, locality_code, indicator_code, year, today)
 
 
-slides_of = _view(_slides, max_entries=64)
+_slides_of = _view(_slides, max_entries=64)
 
 
-def _slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int, n: int) -> go.Figure:
-    """The chart of slide n (1-based) of that choice, as the presenter shows it."""
-    return SharedFigure.of(slides.slide_figure(slides_of(order, locality_code, indicator_code, year)[n - 1],
-                                               height=640, large=True))
+def slides_of(order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
+    return _slides_of(order, locality_code, indicator_code, year, date.today().isoformat())
 
 
-slide_figure = _view(_slide_figure)
+def _slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int, n: int,
+                  today: str) -> go.Figure | None:
+    """The chart of slide n (1-based) of that choice, as the presenter shows it (None for a
+    task board's table)."""
+    slide = _slides_of(order, locality_code, indicator_code, year, today)[n - 1]
+    if task_slides.is_task_slide(slide):
+        fig = task_slides.figure(slide, height=600)
+        return None if fig is None else SharedFigure.of(fig)
+    return SharedFigure.of(slides.slide_figure(slide, height=640, large=True))
+
+
+_slide_figure_of = _view(_slide_figure)
+
+
+def slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int,
+                 n: int) -> go.Figure | None:
+    return _slide_figure_of(order, locality_code, indicator_code, year, n, date.today().isoformat())
 
 
 # --- the overview --------------------------------------------------------------------------------

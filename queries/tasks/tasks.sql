@@ -1,7 +1,8 @@
 -- name: task_list
 -- Every task of a plan with its group, Tổ công tác, leads, partners and its last report in
--- force on $as_of_next (exclusive: reports made before that day; reverted uploads left out).
--- The shown state and lateness are computed from these columns (tasks/status.py).
+-- force: made before $reports_until_next (exclusive), on a quarter up to $period_through when
+-- given (a quarter's report takes in what was reported on it after it closed), reverted
+-- uploads left out. The shown state and lateness are computed from these columns (tasks/status.py).
 with reports as (
     select r.*,
            row_number() over (partition by r.task_no
@@ -9,7 +10,8 @@ with reports as (
            count(*) over (partition by r.task_no) as n_reports
     from task_report r
     join task_upload u using (task_upload_id)
-    where r.plan_code = $plan and u.reverted_at is null and r.reported_at < $as_of_next
+    where r.plan_code = $plan and u.reverted_at is null and r.reported_at < $reports_until_next
+      and ($period_through is null or r.period <= $period_through)
 ),
 agencies as (
     select ta.task_no,
