@@ -79,7 +79,7 @@ def parse_period(raw: object, shown_as: str | None = None) -> str:
     `workbook.period_formats` gives it for any cell (a wide sheet's period headers).
     """
     if shown_as in ("year", "month"):
-        day = _date_value(raw)
+        day = date_value(raw)
         if day is not None:
             if day.year < MIN_YEAR:
                 raise CellError("bad_period", f"một năm từ {MIN_YEAR} trở đi")
@@ -124,7 +124,7 @@ _DATE_VALUE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:
 _SERIAL = re.compile(r"(\d{5})(?:\.\d+)?")
 
 
-def _date_value(raw: object) -> date | None:
+def date_value(raw: object) -> date | None:
     """The date a date cell holds, as the reader hands it over ('2026-06-01 00:00:00', a date
     object, or an Excel serial such as 46174 when the reader did not see a date format); None
     for anything else."""

@@ -350,7 +350,7 @@ def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> st
 _EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 
-def _read_tables(data: bytes, info: XlsxInfo) -> tuple[list[SheetPart], list[tuple[str, str]], list]:
+def read_tables(data: bytes, info: XlsxInfo) -> tuple[list[SheetPart], list[tuple[str, str]], list]:
     """(sheets to read, template sheets skipped, their reader.SheetTables). An .xlsx's sheets are
     known from its XML; those of .xls, .xlsb and .ods from the reader, which reads them all (and
     `info.sheets` is filled in); a .csv's one table was read with its checks (formats.check_csv)."""
@@ -437,7 +437,7 @@ def read_workbook(data: bytes, info: XlsxInfo,
     """
     if info.backslashes:   # zip paths written with "\\": the reader and the scans see "/"
         data = normalised_zip(data)
-    wanted, skipped, tables = _read_tables(data, info)
+    wanted, skipped, tables = read_tables(data, info)
     out = WorkbookRows(rows=pd.DataFrame(), sheets_skipped=skipped)
     # Cell styles that show a date as a year or a month: only then is the period column scanned.
     shown = {i: kind for i, kind in info.date_styles.items() if kind in ("year", "month")}

@@ -107,8 +107,10 @@ def reportable_tasks(con: duckdb.DuckDBPyConnection, user_name: str, plan_code: 
         {"p": plan_code, "u": user_name}).fetchall()]
 
 
-def _refuse_out_of_scope(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskReport],
+def refuse_out_of_scope(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskReport],
                          allowed: set[str], file_name: str | None) -> None:
+    """PermissionDenied naming the tasks outside `allowed` and who leads them, after one
+    `task_report_refused` audit event; nothing when every report is allowed."""
     outside = sorted({r.task_no for r in reports if r.task_no not in allowed},
                      key=lambda t: [int(x) if x.isdigit() else x for x in t.split(".")])
     if not outside:
@@ -158,7 +160,7 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskRep
     if errors:
         raise ReportRefused(f"Có {len(errors)} lỗi; chưa ghi báo cáo nào.\n" + "\n".join(errors))
     if account.role != "admin":
-        _refuse_out_of_scope(con, account.user_name, reports, set(reportable_tasks(con, account.user_name, plan_code)),
+        refuse_out_of_scope(con, account.user_name, reports, set(reportable_tasks(con, account.user_name, plan_code)),
                              file_name)
     cur = con.cursor()
     cur.execute("begin transaction")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from indicators.excel.cells import CellError, _date_value, looks_like_date_cell, parse_period
+from indicators.excel.cells import CellError, date_value, looks_like_date_cell, parse_period
 from indicators.tasks.states import LABELS_VI, REPORTED, state_from_text
 from indicators.text import fmt
 from indicators.text.fold import fold
@@ -135,7 +135,7 @@ def read_day(raw: object, kind: str = "") -> date | None:
     text = clean(raw)
     if text is None:
         return None
-    found = _date_value(text)   # a date cell as the reader hands it over, ISO text, or a date serial
+    found = date_value(text)   # a date cell as the reader hands it over, ISO text, or a date serial
     if found is not None:
         return found
     m = _DMY.fullmatch(text) or _WORDS_DMY.fullmatch(fold(text))

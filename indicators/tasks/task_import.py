@@ -336,7 +336,7 @@ def _refuse_scope(cur: duckdb.DuckDBPyConnection, pv: TaskPreview, named: list[t
     if not outside:
         return []
     try:   # the same sentence and audit event as a refused reports.record
-        reports._refuse_out_of_scope(cur, pv.user_name, [TaskReport(pv.plan_code, t, "", "") for _, t in outside],
+        reports.refuse_out_of_scope(cur, pv.user_name, [TaskReport(pv.plan_code, t, "", "") for _, t in outside],
                                      allowed, pv.file_name)
     except PermissionDenied as exc:
         pv.refusal = str(exc)

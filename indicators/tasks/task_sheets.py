@@ -114,7 +114,7 @@ def read_task_sheets(data: bytes, info: XlsxInfo) -> TaskSheets:
     if info.backslashes:
         data = normalised_zip(data)
     # The excel package's sheet list and reader (capped worker, its refusals worded for officers).
-    wanted, skipped, tables = workbook._read_tables(data, info)
+    wanted, skipped, tables = workbook.read_tables(data, info)
     out = TaskSheets(sheets_skipped=list(skipped), types_known=info.format == "xlsx")
     archive = zipfile.ZipFile(io.BytesIO(data)) if info.format == "xlsx" else None
     try:
