@@ -2,10 +2,11 @@
 may report which task; reports kept with their history and reverted."""
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import subprocess
-import sys
 from datetime import date, datetime
 
 import pytest
@@ -98,8 +99,12 @@ def test_groups_teams_and_directing_vice_chairs_are_those_of_the_plan(con):
 
 
 def run_cli(db, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indicators", "--db", str(db), *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    """The command run in this process (the command line's own main), as a finished process."""
+    from indicators.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--db", str(db), *args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_cli_lists_every_task_due_before_the_date_as_overdue_when_nothing_is_reported(seeded_db):
