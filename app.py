@@ -8,12 +8,14 @@ from indicators.web import data, i18n, pacing, session, sign_in, widgets
 PROTECTED = {
     "Báo cáo số liệu": [
         ("pages/upload.py", "Nhập số liệu", ":material/upload_file:", "nhap-so-lieu", "officer"),
+        ("pages/task_upload.py", "Báo cáo nhiệm vụ", ":material/assignment_turned_in:", "bao-cao-nhiem-vu", "officer"),
         # Any signed-in role (a viewer may hold the 'approve' permission); shown to approvers only.
         ("pages/approval.py", "Duyệt số liệu", ":material/fact_check:", "duyet-so-lieu", "viewer"),
     ],
     "Quản trị": [
         ("pages/admin_accounts.py", "Tài khoản", ":material/group:", "tai-khoan", "admin"),
         ("pages/admin_plans.py", "Kế hoạch và chỉ tiêu", ":material/flag:", "ke-hoach", "admin"),
+        ("pages/admin_tasks.py", "Nhiệm vụ và cơ quan", ":material/assignment_ind:", "quan-tri-nhiem-vu", "admin"),
         ("pages/admin_audit.py", "Nhật ký", ":material/history:", "nhat-ky", "admin"),
     ],
 }
@@ -45,6 +47,10 @@ def pages_for(account) -> dict[str, list]:
                 url_path="dia-phuong"),
         st.Page("pages/indicator.py", title="Chỉ tiêu", icon=":material/bar_chart:", url_path="chi-tieu"),
         st.Page("pages/present.py", title="Trình chiếu", icon=":material/slideshow:", url_path="trinh-chieu"),
+        st.Page("pages/tasks.py", title="Nhiệm vụ", icon=":material/task_alt:", url_path="nhiem-vu"),
+        # One task, opened from the board (a row, a link): not a menu entry of its own.
+        st.Page("pages/task.py", title="Chi tiết nhiệm vụ", icon=":material/assignment:", url_path="nhiem-vu-chi-tiet",
+                visibility="hidden"),
     ]
     sections: dict[str, list] = {}
     stand_ins = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.web import data, fmt, fold, matches, slides, statuses, views, widgets
+from indicators.web import data, fmt, fold, matches, slides, statuses, task_pages, views, widgets
 
 DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -71,6 +71,10 @@ lp, figures = views.locality(locality, year, approved_only)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
 st.subheader(safe(f"{name} ({locality}){parent}"))
+
+# The tasks of the locality's plans (issue 15): one click to their board.
+for plan_code, label in task_pages.plan_links(locality):
+    st.page_link("pages/tasks.py", label=safe(label), icon=":material/task_alt:", query_params={"plan": plan_code})
 
 if not lp.rows:
     st.info(widgets.t("no_targets", name=safe(name)))

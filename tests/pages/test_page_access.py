@@ -12,9 +12,9 @@ from indicators.auth import sessions
 from tests.conftest import ROOT, signed_in
 
 PASSWORD = "mat-khau-thu-nghiem"
-DASHBOARDS = {"overview.py", "locality.py", "indicator.py", "present.py"}
-UPLOAD = {"upload.py"}
-ADMIN = {"admin_accounts.py", "admin_plans.py", "admin_audit.py"}
+DASHBOARDS = {"overview.py", "locality.py", "indicator.py", "present.py", "tasks.py", "task.py"}
+UPLOAD = {"upload.py", "task_upload.py"}
+ADMIN = {"admin_accounts.py", "admin_plans.py", "admin_tasks.py", "admin_audit.py"}
 
 
 @pytest.fixture
