@@ -105,8 +105,10 @@ else:
     with st.form(f"task_report_{n}"):
         c1, c2 = st.columns(2)
         period = c1.selectbox("Quý báo cáo", quarters, format_func=fmt.period, key=f"report_period_{n}")
+        last = r["reported_state"] if r["reported_state"] in states.REPORTED else "not_started"
         state = c2.selectbox("Tình trạng", list(states.REPORTED), format_func=task_pages.state_text,
-                             key=f"report_state_{n}")
+                             index=list(states.REPORTED).index(last), key=f"report_state_{n}",
+                             help="Bắt đầu từ tình trạng của báo cáo gần nhất.")
         result = st.text_area("Kết quả (ngắn gọn)", key=f"report_result_{n}", max_chars=2000)
         c3, c4 = st.columns(2)
         product_ref = c3.text_input("Văn bản/sản phẩm đã ban hành (số, ngày)", key=f"report_product_{n}",

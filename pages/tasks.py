@@ -121,3 +121,19 @@ d2.download_button("Tải CSV", lambda: actions.table_file(table, "csv"), file_n
                    icon=":material/download:", key="tasks_csv", on_click="ignore")
 if as_of != date.today():
     st.caption(f"Bảng trên tính đến ngày {task_pages.day_text(as_of)}.")
+
+# --- the quarterly report -------------------------------------------------------------------------
+st.subheader("Báo cáo quý gửi Ban Điều hành")
+quarters = tasks.report_quarters(board)
+q1, q2, q3, _ = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+quarter = q1.selectbox("Quý", quarters, format_func=fmt.period, key="tasks_quarter")
+q_name = f"bao-cao-nhiem-vu-{plan_code}-{quarter}"
+q2.download_button("Tải Excel", lambda: tasks.quarterly_file(plan_code, quarter, "xlsx"), file_name=f"{q_name}.xlsx",
+                   icon=":material/table_view:", key="tasks_quarter_xlsx", on_click="ignore")
+missing = actions.exports_available()
+q3.download_button("Tải PDF", lambda: tasks.quarterly_file(plan_code, quarter, "pdf"), file_name=f"{q_name}.pdf",
+                   icon=":material/picture_as_pdf:", key="tasks_quarter_pdf", on_click="ignore",
+                   disabled=missing is not None, help=missing)
+st.caption("Số nhiệm vụ theo tình trạng, theo nhóm, Tổ công tác và cơ quan chủ trì; nhiệm vụ quá hạn theo cơ quan; "
+           "báo cáo gần nhất của từng nhiệm vụ – tính đến ngày cuối quý (hôm nay, nếu quý đang diễn ra), gồm cả "
+           "báo cáo về quý đó gửi sau khi quý kết thúc.")

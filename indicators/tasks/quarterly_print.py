@@ -93,8 +93,7 @@ def _ink(colour: str) -> str:
 
 
 def badge(state: str, label: str) -> str:
-    """The state's colour with its words (never the colour alone). No mark: the overdue one (⏰)
-    has no glyph in the fonts a Debian server prints with."""
+    """The state's colour with its words (never the colour alone)."""
     colour = COLOURS[state]
     return f'<span class="badge" style="background:{colour};color:{_ink(colour)}">{_e(label)}</span>'
 

@@ -126,7 +126,7 @@ def plan_links(locality_code: str, today: date | None = None) -> list[tuple[str,
 
 # --- words and dates ----------------------------------------------------------------------------
 def state_text(state: str) -> str:
-    """'⏰ Quá hạn': the mark and the label, so that a state is never told by colour alone."""
+    """'‼ Quá hạn': the mark and the label, so that a state is never told by colour alone."""
     return f"{states.MARKS[state]} {states.label(state)}"
 
 

@@ -7,8 +7,11 @@ from datetime import date
 import pandas as pd
 
 from indicators.auth.accounts import Account
+from indicators.present.render import ChromiumMissing, RenderError
 from indicators.tasks import listing, reports
-from indicators.web.actions import Refused, _write  # noqa: F401 — Refused: what pages catch
+from indicators.tasks.parse import quarter_of
+from indicators.web import pacing
+from indicators.web.actions import Refused, _read, _write
 from indicators.web.data import _cached
 
 
@@ -53,3 +56,28 @@ def revoke_agency(admin: Account, user_name: str, agency_code: str) -> str:
 
 def set_group_team(admin: Account, plan_code: str, group_no: int, team_no: int | None) -> str:
     return _write(lambda con: reports.set_group_team(con, admin.user_name, plan_code, group_no, team_no))
+
+
+def report_quarters(tasks: pd.DataFrame, today: date | None = None) -> list[str]:
+    """The quarters a quarterly report can be made for, newest first: from the first quarter of
+    the year of the plan's earliest deadline to the current one."""
+    today = today or date.today()
+    first = min(pd.to_datetime(tasks["deadline_date"]).dt.year.min(), today.year) if not tasks.empty else today.year
+    current = quarter_of(today)
+    quarters = [f"{y}-Q{q}" for y in range(int(first), today.year + 1) for q in range(1, 5)]
+    return [q for q in quarters if q <= current][::-1]
+
+
+def quarterly_file(plan_code: str, quarter: str, kind: str) -> bytes:
+    """The quarterly report of the plan's tasks ('xlsx' or 'pdf'): read, then written outside the
+    read (Chromium prints the PDF); Refused with the reason when it cannot be made."""
+    from indicators.tasks import quarterly, quarterly_print, quarterly_sheets   # only this export needs them
+    with pacing.released():
+        q = _read(lambda con: quarterly.content(con, plan_code, quarter), quarterly.QuarterlyError)
+        parts = quarterly.sections(q)
+        if kind == "xlsx":
+            return quarterly_sheets.workbook(q, parts)
+        try:
+            return quarterly_print.pdf(q, parts)
+        except (ChromiumMissing, RenderError) as exc:
+            raise Refused(str(exc)) from exc
