@@ -16,7 +16,7 @@ from indicators.cli.common import EXIT_ARGS, EXIT_HELD, attempt, err, opened
 from indicators.present.deck import DeckError, build_deck
 from indicators.present.render import RenderError
 from indicators.progress.statuses import DEFAULT_TARGET_YEAR
-from indicators.tasks.board import locality_boards
+from indicators.tasks.report.board import locality_boards
 
 
 def _unwritable(path: str) -> str | None:

@@ -21,7 +21,7 @@ from indicators.excel.safety import UnsafeFile
 from indicators.store import gate
 from indicators.store.audit import from_command_line
 from indicators.store.connection import StoreError
-from indicators.tasks import task_import, template
+from indicators.tasks.sheets import task_import, template
 from indicators.tasks.reports import ReportRefused
 from indicators.tasks.states import label
 from indicators.text import fmt

@@ -15,7 +15,8 @@ from pathlib import Path
 from indicators.cli.common import EXIT_ARGS, EXIT_HELD, EXIT_OK, err, opened
 from indicators.present.render import RenderError
 from indicators.store.connection import StoreError
-from indicators.tasks import listing, quarterly, quarterly_print, quarterly_sheets
+from indicators.tasks import listing
+from indicators.tasks.report import quarterly, quarterly_print, quarterly_sheets
 
 KINDS = (".xlsx", ".pdf")
 

@@ -1,7 +1,7 @@
 """The task board's chart: a plan's tasks by state, from a plain DataFrame (no Streamlit here).
 
 This room may not read tasks itself: the caller passes the states' labels, counts and colours
-(indicators.tasks.board.state_frame). Every bar is named on the axis and its count written
+(indicators.tasks.report.board.state_frame). Every bar is named on the axis and its count written
 beside it, so no state is told by its colour alone.
 """
 from __future__ import annotations

@@ -216,7 +216,7 @@ def deck_file(locality_code: str, year: int, order: str, approved_only: bool = F
     """The meeting deck (.pptx) of one locality (on approved figures only when asked), with the
     task board of its plans that have tasks; Refused when it cannot be drawn."""
     from indicators.present.deck import DeckError, build_deck   # python-pptx: only this export needs it
-    from indicators.tasks.board import locality_boards          # the task board of its plans with tasks
+    from indicators.tasks.report.board import locality_boards          # the task board of its plans with tasks
     buffer = io.BytesIO()
     with pacing.released():   # Chromium draws the charts
         _read(lambda con: build_deck(con, locality_code, buffer, year=year, order=order, approved_only=approved_only,

@@ -15,11 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators.store.sql import query
-from indicators.tasks import listing, states, task_list_import
+from indicators.tasks import listing, states
+from indicators.tasks.sheets import task_list_import
 from indicators.tasks.catalogue import TaskListError
 from indicators.tasks.parse import quarter_of, split_agencies
 from indicators.tasks.reports import TaskReport, check_report
-from indicators.tasks.task_list_import import TaskListPreview
+from indicators.tasks.sheets.task_list_import import TaskListPreview
 from indicators.text import fmt
 from indicators.web import pacing, tasks
 from indicators.web.actions import _read, _write

@@ -11,7 +11,7 @@ from datetime import date
 import plotly.graph_objects as go
 
 from indicators.present import task_charts
-from indicators.tasks import board
+from indicators.tasks.report import board
 from indicators.web import data
 from indicators.web.widgets import html_text
 

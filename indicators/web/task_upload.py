@@ -13,7 +13,8 @@ from indicators.auth.accounts import Account
 from indicators.excel.importer import clean_file_name
 from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
 from indicators.store.connection import StoreError
-from indicators.tasks import reports, task_import, template
+from indicators.tasks import reports
+from indicators.tasks.sheets import task_import, template
 from indicators.tasks.states import label as state_label  # noqa: F401 — for the page
 from indicators.web import pacing
 from indicators.web.actions import Refused, _read, _write, file_digest  # noqa: F401 — Refused, file_digest: for the page

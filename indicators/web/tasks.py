@@ -71,7 +71,7 @@ def report_quarters(tasks: pd.DataFrame, today: date | None = None) -> list[str]
 def quarterly_file(plan_code: str, quarter: str, kind: str) -> bytes:
     """The quarterly report of the plan's tasks ('xlsx' or 'pdf'): read, then written outside the
     read (Chromium prints the PDF); Refused with the reason when it cannot be made."""
-    from indicators.tasks import quarterly, quarterly_print, quarterly_sheets   # only this export needs them
+    from indicators.tasks.report import quarterly, quarterly_print, quarterly_sheets   # only this export needs them
     with pacing.released():
         q = _read(lambda con: quarterly.content(con, plan_code, quarter), quarterly.QuarterlyError)
         parts = quarterly.sections(q)

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from indicators.auth import admin
 from indicators.store import gate
-from indicators.tasks import listing, reports, template
+from indicators.tasks import listing, reports
+from indicators.tasks.sheets import template
 from tests.conftest import ROOT, signed_in
 from tests.store.test_task_import import fill
 

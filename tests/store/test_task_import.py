@@ -18,7 +18,8 @@ from indicators.auth.accounts import PermissionDenied
 from indicators.cli import main
 from indicators.excel.safety import UnsafeFile
 from indicators.store.connection import connect
-from indicators.tasks import listing, reports, task_import, template
+from indicators.tasks import listing, reports
+from indicators.tasks.sheets import task_import, template
 from indicators.tasks.reports import ReportRefused, TaskReport
 
 PLAN = "HN-71-2026"

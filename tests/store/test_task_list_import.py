@@ -12,9 +12,10 @@ import pytest
 from indicators.auth.accounts import PermissionDenied
 from indicators.auth.admin import create_account
 from indicators.store import gate
-from indicators.tasks import listing, task_list_import
+from indicators.tasks import listing
+from indicators.tasks.sheets import task_list_import
 from indicators.tasks.catalogue import TaskListError
-from indicators.tasks.task_list_import import add_task_list, preview_task_list
+from indicators.tasks.sheets.task_list_import import add_task_list, preview_task_list
 
 PLAN = "HN-71-2026"
 HEADER = ["group_no", "task_no", "task_title", "lead_agency", "partner_agencies", "product", "deadline_text",

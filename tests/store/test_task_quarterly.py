@@ -1,4 +1,4 @@
-"""The quarterly report of a plan's tasks (indicators.tasks.quarterly): its content, the workbook
+"""The quarterly report of a plan's tasks (indicators.tasks.report.quarterly): its content, the workbook
 read back with openpyxl, the printed PDF read back with pdftotext, the `tasks report` command,
 and the task board slides (tasks/board.py) in the meeting deck."""
 from __future__ import annotations
@@ -20,7 +20,8 @@ from indicators.present import deck as dk
 from indicators.present import render
 from indicators.present import task_charts
 from indicators.store.connection import connect
-from indicators.tasks import board, listing, quarterly, quarterly_print, reports
+from indicators.tasks import listing, reports
+from indicators.tasks.report import board, quarterly, quarterly_print
 from indicators.tasks.parse import quarter_of
 from indicators.tasks.reports import TaskReport
 from indicators.tasks.states import COLOURS, LABELS_VI, SHOWN

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from indicators.tasks.task_cells import CellProblem, read_day, read_quarter, read_state, read_task_no, read_text
+from indicators.tasks.sheets.task_cells import CellProblem, read_day, read_quarter, read_state, read_task_no, read_text
 
 TITLES = {"1.1": "Đầu tư hạ tầng", "3.1": "Thử nghiệm UAV", "3.10": "Bệnh án điện tử", "3.2": "Dữ liệu y tế",
           "4.10": "Chỉ có 4.10"}

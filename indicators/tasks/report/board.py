@@ -9,7 +9,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from indicators.tasks import listing, quarterly
+from indicators.tasks import listing
+
+from indicators.tasks.report import quarterly
 from indicators.tasks.parse import quarter_of
 from indicators.tasks.states import COLOURS, DONE, LABELS_VI, SHOWN
 from indicators.text import fmt

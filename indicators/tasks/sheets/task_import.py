@@ -32,12 +32,13 @@ from indicators.excel.validate import ERROR, WARNING, Problem
 from indicators.store import gate
 from indicators.store.connection import StoreError
 from indicators.store.sql import query
-from indicators.tasks import listing, reports, task_cells
+from indicators.tasks import listing, reports
+from indicators.tasks.sheets import task_cells
 from indicators.tasks.parse import quarter_of
 from indicators.tasks.reports import ReportRefused, TaskReport
-from indicators.tasks.task_cells import CellProblem
-from indicators.tasks.task_sheets import SheetRow, TaskSheets, read_task_sheets
-from indicators.tasks.template import reports_in_force
+from indicators.tasks.sheets.task_cells import CellProblem
+from indicators.tasks.sheets.task_sheets import SheetRow, TaskSheets, read_task_sheets
+from indicators.tasks.sheets.template import reports_in_force
 from indicators.text import fmt
 from indicators.text.fold import fold
 

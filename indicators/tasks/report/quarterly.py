@@ -18,7 +18,8 @@ import pandas as pd
 from indicators.excel.cells import CellError, parse_period
 from indicators.present.slides import plan_name
 from indicators.store.sql import query
-from indicators.tasks import listing, quarterly_print, quarterly_sheets
+from indicators.tasks import listing
+from indicators.tasks.report import quarterly_print, quarterly_sheets
 from indicators.tasks.parse import quarter_bounds
 from indicators.tasks.states import LABELS_VI, SHOWN
 from indicators.text import fmt
