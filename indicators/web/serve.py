@@ -44,7 +44,8 @@ PRELOADED = ("pandas", "pyarrow.compute", "plotly.graph_objects", "vietnam_provi
              "indicators.web.actions", "indicators.web.data", "indicators.web.views",
              "indicators.web.widgets", "indicators.web.session", "indicators.web.sign_in",
              "indicators.present.charts", "indicators.present.scorecard_table",
-             "indicators.present.slides", "indicators.excel.importer", "indicators.plans.admin")
+             "indicators.present.slides", "indicators.excel.importer", "indicators.plans.admin",
+             "indicators.web.tasks", "indicators.web.task_pages", "indicators.web.task_slides")
 
 
 def preload() -> None:
