@@ -8,7 +8,7 @@ import pandas as pd
 
 from indicators.store.connection import StoreError
 from indicators.store.sql import query
-from indicators.tasks.states import LABELS_VI, SHOWN
+from indicators.tasks.states import DONE, LABELS_VI, SHOWN
 from indicators.tasks.status import with_states
 from indicators.text.fold import fold
 
@@ -53,6 +53,12 @@ def task_list(con: duckdb.DuckDBPyConnection, plan_code: str, as_of: date, *, ag
     if overdue_only:
         frame = frame[frame["is_overdue"]].sort_values(["days_late", "position"], ascending=[False, True])
     return frame.reset_index(drop=True)
+
+
+def stuck(tasks: pd.DataFrame) -> pd.Series:
+    """Tasks whose last report says "vướng mắc" and that are not done, overdue or not: what
+    leaders are asked to unblock (the shown state of a late one is "quá hạn")."""
+    return (tasks["reported_state"] == "blocked") & ~tasks["state"].isin(list(DONE))
 
 
 def task_history(con: duckdb.DuckDBPyConnection, plan_code: str, task_no: str) -> pd.DataFrame:

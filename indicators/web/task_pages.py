@@ -172,7 +172,8 @@ def metrics(board: pd.DataFrame) -> list[tuple[str, int, str | None]]:
          "Chưa hoàn thành mà đã qua thời hạn, dù báo cáo gần nhất ghi tình trạng nào."),
         (state_text("done"), int(shown.get("done", 0)), None),
         (state_text("done_late"), int(shown.get("done_late", 0)), None),
-        (state_text("blocked"), int(shown.get("blocked", 0)), "Báo cáo gần nhất ghi vướng mắc, chưa quá hạn."),
+        (state_text("blocked"), int(listing.stuck(board).sum()),
+         "Báo cáo gần nhất ghi vướng mắc, kể cả nhiệm vụ đã quá hạn: cần hỗ trợ từ cơ quan khác."),
         (f"{states.MARKS['no_report']} {NOT_REPORTED}", int((board["n_reports"] == 0).sum()),
          "Nhiệm vụ chưa có báo cáo nào, kể cả những nhiệm vụ đã quá hạn."),
     ]

@@ -221,6 +221,17 @@ def test_a_report_without_what_it_needs_is_recorded_with_a_warning(task_db):
     assert "chưa ghi cần gì, từ cơ quan nào" in texts(at, "warning")
 
 
+def test_a_late_task_reported_stuck_counts_as_stuck_on_the_board(task_db):
+    """An overdue task stays overdue whatever is reported; the board still counts it among the
+    tasks that need help."""
+    before = metrics(open_page("tasks.py", plan=PLAN))
+    at = open_page("task.py", "canbo_syt", plan=PLAN, task="1.2")   # due 31/03/2026
+    report_form(at, "blocked", result="Chờ ý kiến Sở Nội vụ", needs="Góp ý quy tắc", needs_from="Sở Nội vụ")
+    assert "Đã ghi báo cáo" in texts(at, "success")
+    after = metrics(open_page("tasks.py", plan=PLAN))
+    assert after["Quá hạn"] == before["Quá hạn"] and after["Vướng mắc"] == before["Vướng mắc"] + 1
+
+
 def test_a_wrong_report_is_refused_with_the_reason(task_db):
     at = open_page("task.py", "canbo_syt", plan=PLAN, task="1.1")
     report_form(at, "in_progress", completed=date(2026, 3, 20))

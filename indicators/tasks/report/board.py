@@ -56,7 +56,7 @@ def board_slides(con: duckdb.DuckDBPyConnection, plan_code: str, as_of: date) ->
     when = f"Tình hình đến ngày {as_of:%d/%m/%Y}"
     facts = [f"{len(tasks)} nhiệm vụ",
              f"{LABELS_VI['overdue']}: {n['overdue']}",
-             f"{LABELS_VI['blocked']}: {n['blocked']}",
+             f"{LABELS_VI['blocked']}: {int(listing.stuck(tasks).sum())} (kể cả quá hạn)",
              f"Đã hoàn thành: {done} (trong đó quá hạn {n['done_late']})",
              f"Có báo cáo trong {q.quarter_label}: {q.n_in_quarter}"]
     rows, more = agency_rows(tasks)
