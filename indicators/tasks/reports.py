@@ -43,10 +43,20 @@ class TaskReport:
     where: str = ""                 # 'Trang “Báo cáo”, dòng 7' for a sheet; '' for a form
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One thing check_report found: the report's field it is about, and the sentence."""
+    field: str          # task_no, period, state, result, product_ref, completed_on, needs, needs_from
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class Checked:
-    errors: list[str] = field(default_factory=list)     # block the whole batch
-    warnings: list[str] = field(default_factory=list)   # shown; recorded anyway
+    errors: list[Finding] = field(default_factory=list)     # block the whole batch
+    warnings: list[Finding] = field(default_factory=list)   # shown; recorded anyway
 
 
 def _prefix(report: TaskReport) -> str:
@@ -54,36 +64,44 @@ def _prefix(report: TaskReport) -> str:
 
 
 def check_report(report: TaskReport, task_nos: set[str], today: date) -> Checked:
-    """The errors and warnings of one report, pure: each a Vietnamese sentence naming the task and why."""
+    """The errors and warnings of one report, pure: each a Vietnamese sentence naming the task and
+    why, with the field it is about (a sheet puts it on that column)."""
     out = Checked()
     at = _prefix(report)
+
+    def error(fld: str, text: str) -> None:
+        out.errors.append(Finding(fld, at + text))
+
+    def warning(fld: str, text: str) -> None:
+        out.warnings.append(Finding(fld, at + text))
+
     if report.task_no not in task_nos:
-        out.errors.append(f"{at}không có nhiệm vụ “{report.task_no}” trong kế hoạch {report.plan_code}.")
+        error("task_no", f"không có nhiệm vụ “{report.task_no}” trong kế hoạch {report.plan_code}.")
     if report.state not in REPORTED:
-        out.errors.append(f"{at}tình trạng “{report.state}” không có; chọn một trong: "
-                          + ", ".join(LABELS_VI[s] for s in REPORTED) + ".")
+        error("state", f"tình trạng “{report.state}” không có; chọn một trong: "
+              + ", ".join(LABELS_VI[s] for s in REPORTED) + ".")
     try:
         first, _ = quarter_bounds(report.period)
         if first > today:
-            out.errors.append(f"{at}quý {report.period} chưa bắt đầu (hôm nay {today:%d/%m/%Y}); "
-                              "chỉ báo cáo quý hiện tại hoặc các quý đã qua.")
+            error("period", f"quý {report.period} chưa bắt đầu (hôm nay {today:%d/%m/%Y}); chỉ báo cáo quý hiện tại "
+                  "hoặc các quý đã qua.")
     except ValueError as exc:
-        out.errors.append(f"{at}{exc}.")
+        error("period", f"{exc}.")
     if report.completed_on is not None:
         if report.state not in DONE:
-            out.errors.append(f"{at}có ngày hoàn thành {report.completed_on:%d/%m/%Y} nhưng tình trạng không phải "
-                              "“Hoàn thành”.")
+            error("completed_on", f"có ngày hoàn thành {report.completed_on:%d/%m/%Y} nhưng tình trạng không phải "
+                  "“Hoàn thành”.")
         elif report.completed_on > today:
-            out.errors.append(f"{at}ngày hoàn thành {report.completed_on:%d/%m/%Y} ở tương lai.")
-    for name, text in (("kết quả", report.result), ("văn bản/sản phẩm", report.product_ref),
-                       ("kiến nghị", report.needs), ("cơ quan cần hỗ trợ", report.needs_from)):
+            error("completed_on", f"ngày hoàn thành {report.completed_on:%d/%m/%Y} ở tương lai.")
+    for fld, name, text in (("result", "kết quả", report.result), ("product_ref", "văn bản/sản phẩm", report.product_ref),
+                            ("needs", "kiến nghị", report.needs), ("needs_from", "cơ quan cần hỗ trợ", report.needs_from)):
         if text and len(text) > MAX_TEXT:
-            out.errors.append(f"{at}ô {name} dài {len(text)} ký tự; tối đa {MAX_TEXT}.")
+            error(fld, f"ô {name} dài {len(text)} ký tự; tối đa {MAX_TEXT}.")
     if report.state in DONE and not (report.product_ref or "").strip():
-        out.warnings.append(f"{at}nhiệm vụ {report.task_no} báo “{LABELS_VI[report.state]}” mà chưa ghi số, ngày "
-                            "văn bản hoặc sản phẩm.")
+        warning("product_ref", f"nhiệm vụ {report.task_no} báo “{LABELS_VI[report.state]}” mà chưa ghi số, ngày văn bản "
+                "hoặc sản phẩm.")
     if report.state == "blocked" and not (report.needs or "").strip():
-        out.warnings.append(f"{at}nhiệm vụ {report.task_no} báo “Vướng mắc” mà chưa ghi cần gì, từ cơ quan nào.")
+        warning("needs", f"nhiệm vụ {report.task_no} báo “Vướng mắc” mà chưa ghi cần gì, từ cơ quan nào.")
     return out
 
 
@@ -149,7 +167,7 @@ def record(con: duckdb.DuckDBPyConnection, user_name: str, reports: list[TaskRep
     plan_code = reports[0].plan_code
     task_nos = {r[0] for r in con.execute("select task_no from plan_task where plan_code = $p",
                                           {"p": plan_code}).fetchall()}
-    errors = [e for r in reports for e in check_report(r, task_nos, today).errors]
+    errors = [e.text for r in reports for e in check_report(r, task_nos, today).errors]
     seen: dict[tuple[str, str], str] = {}
     for r in reports:
         key = (r.task_no, r.period)

@@ -389,7 +389,7 @@ def report_quarters(board: pd.DataFrame, today: date | None = None) -> list[str]
 
 def report_warnings(report: TaskReport, today: date | None = None) -> list[str]:
     """What the store records anyway but the officer should know (reports.check_report)."""
-    return check_report(report, {report.task_no}, today or date.today()).warnings
+    return [w.text for w in check_report(report, {report.task_no}, today or date.today()).warnings]
 
 
 def agency_names() -> dict[str, str]:

@@ -203,9 +203,9 @@ def test_a_wrong_report_is_refused_with_its_reason_and_nothing_is_written(con, r
 
 def test_done_without_a_document_and_blocked_without_needs_are_warnings():
     checked = reports.check_report(TaskReport(PLAN, "1.1", "2026-Q4", "done"), {"1.1"}, AS_OF)
-    assert not checked.errors and "chưa ghi số, ngày văn bản" in checked.warnings[0]
+    assert not checked.errors and "chưa ghi số, ngày văn bản" in checked.warnings[0].text
     checked = reports.check_report(TaskReport(PLAN, "1.1", "2026-Q4", "blocked"), {"1.1"}, AS_OF)
-    assert "cần gì, từ cơ quan nào" in checked.warnings[0]
+    assert "cần gì, từ cơ quan nào" in checked.warnings[0].text
 
 
 def test_the_board_counts_follow_a_report_and_the_team_mapping(con):

@@ -245,7 +245,7 @@ def test_the_same_task_and_quarter_twice_is_an_error_on_the_second_row(con):
     assert "đã có ở dòng 2" in error.message
 
 
-def test_each_sentence_of_check_report_is_put_on_its_column():
+def test_each_finding_of_check_report_names_its_field():
     cases = [
         (TaskReport(PLAN, "1.9", "2026-Q4", "done", product_ref="x"), "task_no"),
         (TaskReport(PLAN, "1.1", "2026-Q4", "overdue"), "state"),
@@ -262,8 +262,8 @@ def test_each_sentence_of_check_report_is_put_on_its_column():
     ]
     for report, fld in cases:
         checked = reports.check_report(report, {"1.1"}, AS_OF)
-        [sentence] = checked.errors or checked.warnings
-        assert task_import.column_of_check(sentence) == fld, sentence
+        [finding] = checked.errors or checked.warnings
+        assert finding.field == fld, finding
 
 
 # --- scope -----------------------------------------------------------------------------------

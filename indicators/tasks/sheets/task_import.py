@@ -40,19 +40,9 @@ from indicators.tasks.sheets.task_cells import CellProblem
 from indicators.tasks.sheets.task_sheets import SheetRow, TaskSheets, read_task_sheets
 from indicators.tasks.sheets.template import reports_in_force
 from indicators.text import fmt
-from indicators.text.fold import fold
 
 ACTION = "nhập báo cáo nhiệm vụ"
 COMPARED = ("state", "result", "product_ref", "completed_on", "needs", "needs_from")
-# reports.check_report words its sentences for a form; a phrase of each (folded) tells which
-# column of the sheet it is about. Checked in this order (tests/store/test_task_import.py
-# covers every sentence check_report can say).
-CHECK_COLUMNS = (
-    ("ngay hoan thanh", "completed_on"), ("khong co nhiem vu", "task_no"), ("tinh trang", "state"),
-    ("quy ", "period"), ("o ket qua", "result"), ("o van ban/san pham", "product_ref"),
-    ("o kien nghi", "needs"), ("o co quan can ho tro", "needs_from"),
-    ("chua ghi so, ngay van ban", "product_ref"), ("chua ghi can gi", "needs"),
-)
 
 
 @dataclass
@@ -179,22 +169,16 @@ def _problem(sheets: TaskSheets, row: SheetRow, fld: str | None, code: str, what
     return Problem(row.sheet, row.row, column, value, code, f"{where}: {what}.", severity)
 
 
-def column_of_check(sentence: str) -> str | None:
-    """The field a sentence of reports.check_report is about (CHECK_COLUMNS), or None."""
-    text = fold(sentence)
-    return next((fld for phrase, fld in CHECK_COLUMNS if phrase in text), None)
-
-
-def _check_problems(sheets: TaskSheets, row: SheetRow, sentences: list[str], severity: str,
+def _check_problems(sheets: TaskSheets, row: SheetRow, findings: list[reports.Finding], severity: str,
                     skip: set[str] = frozenset()) -> list[Problem]:
-    """check_report's sentences as problems on their column; those about a field in `skip`
-    (or about no column, when `skip` is given) are left out."""
+    """check_report's findings as problems on their column; those about a field in `skip` are
+    left out (they are about a stand-in for a cell that could not be read)."""
     prefix = f"Trang “{row.sheet}”, dòng {row.row}: "
     out = []
-    for sentence in sentences:
+    for finding in findings:
+        sentence, fld = finding.text, finding.field
         what = sentence[len(prefix):] if sentence.startswith(prefix) else sentence
-        fld = column_of_check(what)
-        if skip and (fld is None or fld in skip):
+        if fld in skip:
             continue
         out.append(_problem(sheets, row, fld if fld in row.cells else None, "check_" + (fld or "row"),
                             what.rstrip("."), severity))
