@@ -65,20 +65,26 @@ class TaskListError(ValueError):
     """A task list that cannot be added; the message names the row and the column."""
 
 
-def task_rows(plan_code: str, frame: pd.DataFrame, names: AgencyNames, *, first_row: int = 2
+def task_rows(plan_code: str, frame: pd.DataFrame, names: AgencyNames, *, first_row: int = 2,
+              rows: list[int] | None = None, columns: dict[str, str] | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    """(tasks, task_agency rows, task_indicator rows, errors) from a task list in TASK_COLUMNS;
-    `first_row` is the sheet row of the frame's first row, for the messages."""
+    """(tasks, task_agency rows, task_indicator rows, errors) from a task list in TASK_COLUMNS.
+    Messages name the sheet's row of each frame row (`rows`, else counted from `first_row`) and
+    its columns as the sheet shows them (`columns`: 'I (deadline_period)'; else the names)."""
     errors: list[str] = []
     tasks, agencies, served = [], [], []
     seen = set()
+
+    def col(name: str) -> str:
+        return (columns or {}).get(name, name)
+
     for i, r in enumerate(frame.to_dict("records")):
-        where = f"dòng {first_row + i}"
+        where = f"dòng {rows[i] if rows is not None else first_row + i}"
         task_no = str(r.get("task_no") or "").strip()
         missing = [c for c in ("group_no", "task_no", "task_title", "lead_agency", "deadline_text", "deadline_period")
                    if not str(r.get(c) or "").strip()]
         if missing:
-            errors.append(f"{where}: thiếu {', '.join(missing)}")
+            errors.append(f"{where}: thiếu " + ", ".join(f"cột {col(c)}" for c in missing))
             continue
         if task_no in seen:
             errors.append(f"{where}: nhiệm vụ {task_no} xuất hiện hai lần")
@@ -87,18 +93,18 @@ def task_rows(plan_code: str, frame: pd.DataFrame, names: AgencyNames, *, first_
         try:
             group_no = int(str(r["group_no"]).strip())
         except ValueError:
-            errors.append(f"{where}, cột group_no: “{r['group_no']}” không phải số nhóm")
+            errors.append(f"{where}, cột {col('group_no')}: “{r['group_no']}” không phải số nhóm")
             continue
         try:
             due = deadline_date(str(r["deadline_period"]).strip())
         except ValueError as exc:
-            errors.append(f"{where}, cột deadline_period: {exc}")
+            errors.append(f"{where}, cột {col('deadline_period')}: {exc}")
             continue
         for role, column in (("lead", "lead_agency"), ("partner", "partner_agencies")):
             for pos, named in enumerate(split_agencies(r.get(column)), start=1):
                 code = names.code(named.name)
                 if code is None:
-                    errors.append(f"{where}, cột {column}: chưa có cơ quan “{named.name}” trong danh mục cơ quan")
+                    errors.append(f"{where}, cột {col(column)}: chưa có cơ quan “{named.name}” trong danh mục cơ quan")
                     continue
                 agencies.append({"plan_code": plan_code, "task_no": task_no, "role": role, "position": pos,
                                  "agency_code": code, "role_note": named.role_note})

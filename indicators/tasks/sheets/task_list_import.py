@@ -45,9 +45,6 @@ HEADER_ALIASES = {
     "chi tieu": "indicator_codes", "ma chi tieu": "indicator_codes",
     "ten nhom": "group_title", "ke hoach": "plan_code", "ma ke hoach": "plan_code",
 }
-_COLUMN_IN = re.compile(r"cột ([a-z_]+)\b")
-_ROW_AT = re.compile(r"^dòng (\d+)")
-_MISSING = re.compile(r"thiếu ([a-z_, ]+)$")
 
 
 @dataclass
@@ -142,16 +139,6 @@ def read_task_list(data: bytes, file_name: str) -> tuple[str, pd.DataFrame, dict
 
 
 # --- checking it against the store ------------------------------------------------------------
-def _where(message: str, rows: list[int], columns: dict[str, str]) -> str:
-    """task_rows' 'dòng 3, cột deadline_period: …' or 'dòng 3: thiếu task_title' (its rows counted
-    from 0) with the sheet's row and column letters: 'dòng 7, cột I (deadline_period): …'."""
-    message = _ROW_AT.sub(lambda m: f"dòng {rows[int(m.group(1))]}", message)
-    message = _COLUMN_IN.sub(lambda m: f"cột {columns.get(m.group(1), m.group(1))}", message)
-    return _MISSING.sub(lambda m: "thiếu " + ", ".join(
-        f"cột {columns[name]}" if name in columns else f"cột {name} (tệp không có cột này)"
-        for name in m.group(1).split(", ")), message)
-
-
 def _row_key(message: str) -> int:
     m = re.match(r"dòng (\d+)", message)
     return int(m.group(1)) if m else 0
@@ -259,8 +246,10 @@ def check_task_list(con: duckdb.DuckDBPyConnection, preview: TaskListPreview) ->
         return preview
     preview.errors.extend(_other_plans(rows, plan, columns))
     frame = _normalised(rows, columns, preview.errors, preview.notes)
-    tasks, agencies, served, errors = task_rows(plan_code, frame, AgencyNames.load(con), first_row=0)
-    preview.errors.extend(_where(e, frame["row"].tolist(), columns) for e in errors)
+    shown = {**{c: f"{c} (tệp không có cột này)" for c in TASK_COLUMNS}, **columns}
+    tasks, agencies, served, errors = task_rows(plan_code, frame, AgencyNames.load(con), rows=frame["row"].tolist(),
+                                                columns=shown)
+    preview.errors.extend(errors)
     row_of = dict(zip(frame["task_no"].astype(str).str.strip(), frame["row"]))
     preview.errors.extend(_unknown_indicators(con, served, row_of, columns))
     preview.errors.sort(key=_row_key)
