@@ -169,3 +169,33 @@ def test_a_confirmed_reading_of_a_report_sheet_is_kept_and_used(store):
     with gate.reading(store) as con:
         again = importer.preview(con, data, "bao_cao.xlsx", "canbo-lc")
     assert not again.warnings and again.validation.rows["indicator_code"].tolist() == ["primary_care_bhyt"]
+
+
+def test_task_reports_history_revert_and_agency_scope_on_both_backends(store):
+    """Plan tasks (issue 15) through store.gate on each backend: an officer of the Sở Y tế reports a
+    task twice, the second is reverted, an out-of-scope report is refused and audited."""
+    from datetime import date, datetime
+
+    from indicators.tasks import listing, reports
+    from indicators.tasks.reports import TaskReport
+    with gate.writing(store) as con:
+        add_account(con, "canbo-syt", "officer", "01")
+        reports.grant_agency(con, "admin", "canbo-syt", "so_y_te")
+    day = date(2026, 12, 2)
+    for at, state in ((datetime(2026, 11, 1, 9), "in_progress"), (datetime(2026, 12, 1, 9), "done")):
+        with gate.writing(store) as con:
+            last = reports.record(con, "canbo-syt", [TaskReport("HN-71-2026", "3.1", "2026-Q4", state,
+                                                                product_ref="QĐ 1/QĐ-UBND")], today=day, at=at)
+    with gate.writing(store) as con, pytest.raises(PermissionDenied):
+        reports.record(con, "canbo-syt", [TaskReport("HN-71-2026", "2.3", "2026-Q4", "done")], today=day)
+    with gate.reading(store) as con:
+        row = listing.task_list(con, "HN-71-2026", day).set_index("task_no").loc["3.1"]
+        assert (row["state"], row["n_reports"]) == ("done", 2)
+    with gate.writing(store) as con:
+        reports.revert(con, last, "admin")
+    with gate.reading(store) as con:
+        assert listing.task_list(con, "HN-71-2026", day).set_index("task_no").loc["3.1", "state"] == "in_progress"
+        assert [s for s, in con.execute("select state from task_report order by step").fetchall()] == [
+            "in_progress", "done"]
+        refused = con.execute("select count(*) from audit_event where action = 'task_report_refused'").fetchone()[0]
+    assert refused == 1
