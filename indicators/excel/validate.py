@@ -79,16 +79,9 @@ class Catalogue:
     localities: dict[str, str | None]
 
 
-@dataclass
-class Validation:
-    rows: pd.DataFrame                 # clean rows (no error): locality_code, indicator_code, period,
-    #                                    period_time, value, numerator, denominator, note, sheet, row
-    problems: list[Problem] = field(default_factory=list)
-    n_rows: int = 0                    # data rows read
-    n_rejected: int = 0                # rows with at least one error
-    # (sheet, Excel row) -> the locality code a rejected row names, as validation read it
-    # (4 under "Mã xã" is 00004, a blank commune takes "Mã tỉnh"); None where it names none
-    rejected_localities: dict[tuple[str, int], str | None] = field(default_factory=dict)
+class Findings:
+    """The errors and the warnings of a `problems` list (a validation, a task report import)."""
+    problems: list[Problem]
 
     @property
     def errors(self) -> list[Problem]:
@@ -97,6 +90,18 @@ class Validation:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == WARNING]
+
+
+@dataclass
+class Validation(Findings):
+    rows: pd.DataFrame                 # clean rows (no error): locality_code, indicator_code, period,
+    #                                    period_time, value, numerator, denominator, note, sheet, row
+    problems: list[Problem] = field(default_factory=list)
+    n_rows: int = 0                    # data rows read
+    n_rejected: int = 0                # rows with at least one error
+    # (sheet, Excel row) -> the locality code a rejected row names, as validation read it
+    # (4 under "Mã xã" is 00004, a blank commune takes "Mã tỉnh"); None where it names none
+    rejected_localities: dict[tuple[str, int], str | None] = field(default_factory=dict)
 
 
 def _shown(v) -> str:

@@ -28,7 +28,7 @@ from indicators.auth import scope
 from indicators.auth.accounts import PermissionDenied
 from indicators.excel import formats, safety
 from indicators.excel.importer import clean_file_name
-from indicators.excel.validate import ERROR, WARNING, Problem
+from indicators.excel.validate import ERROR, WARNING, Findings, Problem
 from indicators.store import gate
 from indicators.store.connection import StoreError
 from indicators.store.sql import query
@@ -56,7 +56,7 @@ class RowChange:
 
 
 @dataclass
-class TaskPreview:
+class TaskPreview(Findings):
     """What an import would record; nothing has been written (but the audit of a refusal)."""
     file_name: str
     sha256: str
@@ -76,14 +76,6 @@ class TaskPreview:
     refusal: str | None = None     # why the account may not report some tasks of the file (audited)
     refused_tasks: list[str] = field(default_factory=list)
     already: dict | None = None    # an upload of the same bytes that still stands
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
 
     @property
     def n_rejected(self) -> int:
