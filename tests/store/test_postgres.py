@@ -43,6 +43,19 @@ def cli(db, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+def cli_here(db, *args: str) -> subprocess.CompletedProcess:
+    """The command run by this process's own command line (no new interpreter), as a finished
+    process: for steps whose point is not another process."""
+    import contextlib
+    import io
+
+    from indicators.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--db", str(db), *args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def built(db) -> str:
     init_db(db)
     with gate.writing(db) as con:
@@ -160,12 +173,12 @@ def test_backup_of_postgres_restores_into_a_file_and_back(pg_url, tmp_path):
     backup restored over later changes brings PostgreSQL back to that point, for every process."""
     built(pg_url)
     zipped = tmp_path / "pg.zip"
-    done = cli(pg_url, "backup", "-o", str(zipped))
+    done = cli_here(pg_url, "backup", "-o", str(zipped))
     assert done.returncode == 0, done.stderr
     copy = tmp_path / "copy.duckdb"
-    back = cli(copy, "restore", str(zipped))
+    back = cli_here(copy, "restore", str(zipped))
     assert back.returncode == 0, back.stderr
-    status = [cli(db, "status", "--locality", "12", "--format", "json") for db in (pg_url, copy)]
+    status = [cli_here(db, "status", "--locality", "12", "--format", "json") for db in (pg_url, copy)]
     assert status[0].returncode == status[1].returncode == 0
     assert status[0].stdout == status[1].stdout
 
@@ -173,14 +186,14 @@ def test_backup_of_postgres_restores_into_a_file_and_back(pg_url, tmp_path):
     # brings back the earlier state (the import's rows are gone), also in a new process.
     xlsx = tmp_path / "bhyt.xlsx"
     xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5]]))
-    assert cli(pg_url, "import", str(xlsx), "--user", "canbo-lc").returncode == 0
-    assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout != status[0].stdout
-    refused = cli(pg_url, "restore", str(zipped))
+    assert cli_here(pg_url, "import", str(xlsx), "--user", "canbo-lc").returncode == 0
+    assert cli_here(pg_url, "status", "--locality", "12", "--format", "json").stdout != status[0].stdout
+    refused = cli_here(pg_url, "restore", str(zipped))
     assert refused.returncode == 3 and "--force" in refused.stderr
-    forced = cli(pg_url, "restore", str(zipped), "--force")
+    forced = cli_here(pg_url, "restore", str(zipped), "--force")
     assert forced.returncode == 0, forced.stderr
     assert list(tmp_path.glob("*.before-restore-*.zip"))   # what was replaced is kept
-    assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout == status[0].stdout
+    assert cli(pg_url, "status", "--locality", "12", "--format", "json").stdout == status[0].stdout   # a new process
     assert counts(pg_url) == counts(copy)   # this process's replica caught up with the restore too
 
 

@@ -296,7 +296,7 @@ def cases(draw):
                 observations=observations, plan_start_year=draw(st.integers(2019, 2027)))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(cases(), min_size=1, max_size=8), st.sampled_from([2026, 2030, 2035, 2045]))
 def test_generated_cases_match_python(generated, year):
     assert_parity(generated, year)
