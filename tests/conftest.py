@@ -172,3 +172,27 @@ def signed_in(at, user_name: str, *, idle_minutes: float = 0, db=None):
         session_id, _ = sessions.start(con, user_name, now=datetime.now() - timedelta(minutes=idle_minutes))
     at.session_state["session_id"] = session_id
     return session_id
+
+
+def cli_in_process(db, *args: str, stdin: str | None = None):
+    """`python -m indicators --db DB ARGS` run by this process's own command line (no new
+    interpreter: ~2 s each), as a finished process with its exit code, stdout and stderr. For
+    tests whose point is the command, not another process."""
+    import contextlib
+    import io
+    import subprocess
+    import sys
+
+    from indicators.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(["--db", str(db), *args])
+            except SystemExit as exc:   # argparse's refusals
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        sys.stdin = saved
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())

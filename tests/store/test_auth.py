@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from indicators.auth.signin import (ACCOUNT_FREE_FAILURES, CLIENT_FREE_FAILURES,
                                     wait_before_next)
 from indicators.plans.admin import save_target
 from indicators.store.connection import connect
-from tests.conftest import ROOT
+from tests.conftest import cli_in_process
 
 PASSWORD = "mat-khau-thu-nghiem"
 ANOTHER_HANOI_COMMUNE = "00004"   # Phường Ba Đình (Hà Nội), not Hưng Đạo
@@ -229,8 +228,7 @@ def test_unknown_user_gets_the_same_message(con):
 
 
 def run_cli(db, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indicators", "--db", str(db), *args], cwd=ROOT,
-                          input=stdin, capture_output=True, text=True, timeout=60)
+    return cli_in_process(db, *args, stdin=stdin)
 
 
 def test_cli_user_add_list_passwd(seeded_db):

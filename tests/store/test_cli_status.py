@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from indicators.progress.statuses import STATUSES
 from indicators.progress.locality import STATUS_FIELDS
-from tests.conftest import ROOT
+from tests.conftest import cli_in_process
 
 
 def run_cli(*args: str, db) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indicators", "--db", str(db), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return cli_in_process(db, *args)
 
 
 def status_json(db, locality: str, *extra: str) -> list[dict]:

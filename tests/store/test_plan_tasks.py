@@ -2,9 +2,7 @@
 may report which task; reports kept with their history and reverted."""
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
 import subprocess
 from datetime import date, datetime
@@ -16,7 +14,7 @@ from indicators.store.connection import connect
 from indicators.tasks import listing, reports
 from indicators.tasks.parse import deadline_date, split_agencies
 from indicators.tasks.reports import ReportRefused, TaskReport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_in_process
 from tests.store.test_import import add_account
 
 REFERENCE = ROOT / "data" / "reference" / "plan71_tasks.csv"
@@ -99,12 +97,7 @@ def test_groups_teams_and_directing_vice_chairs_are_those_of_the_plan(con):
 
 
 def run_cli(db, *args) -> subprocess.CompletedProcess:
-    """The command run in this process (the command line's own main), as a finished process."""
-    from indicators.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--db", str(db), *args])
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+    return cli_in_process(db, *args)
 
 
 def test_cli_lists_every_task_due_before_the_date_as_overdue_when_nothing_is_reported(seeded_db):

@@ -15,7 +15,7 @@ from indicators.excel import importer
 from indicators.setup import init_db
 from indicators.store import gate, pg
 from indicators.store.connection import StoreError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cli_in_process
 from tests.store.test_import import add_account, workbook
 
 # Stands for an app process on PostgreSQL: reads through the gate (its replica catches up) and
@@ -44,16 +44,8 @@ def cli(db, *args: str) -> subprocess.CompletedProcess:
 
 
 def cli_here(db, *args: str) -> subprocess.CompletedProcess:
-    """The command run by this process's own command line (no new interpreter), as a finished
-    process: for steps whose point is not another process."""
-    import contextlib
-    import io
-
-    from indicators.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--db", str(db), *args])
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+    """For steps whose point is not another process."""
+    return cli_in_process(db, *args)
 
 
 def built(db) -> str:
@@ -77,9 +69,9 @@ def test_the_same_import_and_status_give_identical_json_on_both_backends(pg_url,
     xlsx.write_bytes(workbook([["12", "bhyt_coverage", "2026", 95.5], ["12", "life_expectancy", "2025", 68.9]]))
     outputs = {}
     for db in (duck, pg_url):
-        imported = cli(db, "import", str(xlsx), "--user", "canbo-lc", "--format", "json")
+        imported = cli_here(db, "import", str(xlsx), "--user", "canbo-lc", "--format", "json")
         assert imported.returncode == 0, imported.stderr
-        status = cli(db, "status", "--locality", "12", "--format", "json")
+        status = cli_here(db, "status", "--locality", "12", "--format", "json")
         assert status.returncode == 0, status.stderr
         outputs[str(db)] = (json.loads(imported.stdout), status.stdout)
     (duck_import, duck_status), (pg_import, pg_status) = outputs.values()
