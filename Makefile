@@ -7,7 +7,7 @@ PORT ?= 8501
 # in front (README, "Phục vụ trong mạng nội bộ"); `make run ADDRESS=0.0.0.0` exposes the app itself.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test db clean-db bench
+.PHONY: run test db bench cluster cluster-stop
 
 $(VENV)/.stamp-runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,14 @@ test: $(VENV)/.stamp-dev
 
 bench: $(VENV)/.stamp-runtime
 	$(PY) -m indicators bench --format json
+
+# A local cluster (scripts/cluster.sh): a throw-away PostgreSQL, N app processes on it and nginx
+# in front, sticky per browser, at http://127.0.0.1:$(CLUSTER_PORT); logs and data in $(CLUSTER_DIR).
+N ?= 2
+CLUSTER_PORT ?= 8600
+CLUSTER_DIR ?= tmp/cluster
+cluster: $(VENV)/.stamp-runtime
+	scripts/cluster.sh start $(CLUSTER_DIR) $(N) $(CLUSTER_PORT)
+
+cluster-stop:
+	scripts/cluster.sh stop $(CLUSTER_DIR)
