@@ -9,13 +9,10 @@ response: the X-Upstream header nginx adds in this cluster, and its access log (
 and status of every request; a websocket's line is written when it closes)."""
 from __future__ import annotations
 
-import glob
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from bench.cluster import available as cluster_available, free_block
 from tests.browser.support import ROOT, TIMEOUT_MS, WATCH_RUNS_JS, app_rerun, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -40,26 +38,6 @@ CONNECTED_JS = ("() => document.querySelector(\"[data-testid='stApp']\")"
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _missing() -> str | None:
-    """Why the cluster cannot start here, or None."""
-    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
-        return "Debian's nginx is not installed (apt-get install nginx-light)"
-    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
-        return "Debian's PostgreSQL is not installed (apt-get install postgresql)"
-    return None
-
-
-def _ports_free(first: int, count: int) -> bool:
-    for port in range(first, first + count):
-        with socket.socket() as s:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                return False
-    return True
 
 
 @dataclass
@@ -95,18 +73,16 @@ def _script(*args: str, timeout: float) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def cluster():
-    missing = _missing()
+    missing = cluster_available()   # Debian's nginx and PostgreSQL
     if missing:
         if _in_ci():
             pytest.fail("CI=true but " + missing)
-        pytest.skip(missing + ": cluster test skipped")
+        pytest.skip(missing + " – cluster test skipped")
     # Not under pytest's basetemp (mode 700): as root, PostgreSQL runs as `postgres`, which must
     # reach its folder.
     folder = Path(tempfile.mkdtemp(prefix="chitieu-cluster-"))
     folder.chmod(0o755)
-    rng = random.Random()
-    port = next((p for p in (rng.randrange(20000, 60000) for _ in range(50)) if _ports_free(p, N + 2)), None)
-    assert port is not None, "no free block of ports on 127.0.0.1"
+    port = free_block(N + 2)
     try:
         started = _script("start", str(folder), str(N), str(port), timeout=START_S)
         if started.returncode != 0:
