@@ -156,10 +156,17 @@ def preview_upload(account: Account, data: bytes, file_name: str, *, locality: s
     nothing but, when rows are refused for scope, one audit event. An unexpected failure is
     logged and said in one sentence: never a traceback on the page. `locality`: whose figures a
     report sheet naming no locality holds (the page's picker)."""
+    return previewing(lambda con: importer.preview(con, data, file_name, account.user_name, locality=locality),
+                      file_name, UnsafeFile)
+
+
+def previewing(work: Callable[[duckdb.DuckDBPyConnection], T], file_name: str, *known: type[Exception]) -> T:
+    """A file's preview, `work(con)`, read outside this run's slot (the sheets are parsed in the
+    reader's worker process); the known refusals become Refused, and an unexpected failure is
+    logged and said in one sentence: never a traceback on the page."""
     try:
-        with pacing.released():   # the sheets are parsed in the reader's worker process
-            return _read(lambda con: importer.preview(con, data, file_name, account.user_name, locality=locality),
-                         UnsafeFile)
+        with pacing.released():
+            return _read(work, *known)
     except Refused:
         raise
     except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details

@@ -4,26 +4,22 @@ their revert. Each checks the account itself (indicators.tasks does); refusals a
 `Refused`, one Vietnamese sentence."""
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 import pandas as pd
 
 from indicators.auth.accounts import Account
-from indicators.excel.importer import clean_file_name
 from indicators.excel.safety import MAX_FILE_BYTES, UnsafeFile
 from indicators.store.connection import StoreError
 from indicators.tasks import reports
 from indicators.tasks.sheets import task_import, template
 from indicators.tasks.states import label as state_label  # noqa: F401 — for the page
-from indicators.web import pacing
-from indicators.web.actions import Refused, _read, _write, file_digest  # noqa: F401 — Refused, file_digest: for the page
+from indicators.web.actions import Refused, _read, _write, file_digest, previewing  # noqa: F401 — Refused, file_digest: for the page
 from indicators.web.data import _cached
 from indicators.web.tasks import plans_with_tasks, reportable_tasks, revert_reports  # noqa: F401 — for the page
 
 MAX_UPLOAD_MIB = MAX_FILE_BYTES // (1024 * 1024)
 CHANGE_LABELS = {"new": "mới", "changed": "thay đổi", "unchanged": "không đổi"}
-_LOG = logging.getLogger(__name__)
 
 
 def quarters(today: date | None = None) -> list[str]:
@@ -58,17 +54,8 @@ def preview(account: Account, data: bytes, file_name: str) -> task_import.TaskPr
     """Check, read and compare a filled template; writes nothing but, for a file naming tasks
     of another agency, one audit event. An unexpected failure is logged and said in one
     sentence: never a traceback on the page."""
-    try:
-        with pacing.released():   # the sheets are parsed in the reader's worker process
-            return _read(lambda con: task_import.preview(con, data, file_name, account.user_name), UnsafeFile,
-                         reports.ReportRefused)
-    except Refused:
-        raise
-    except Exception as exc:   # noqa: BLE001 — the preview wrote nothing; the log keeps the details
-        _LOG.exception("task report preview of %r failed", file_name)
-        raise Refused(f"Không xử lý được tệp “{clean_file_name(file_name)}” do một lỗi của hệ thống (đã được ghi "
-                      "lại để khắc phục). Không có gì được ghi vào cơ sở dữ liệu. Hãy thử lại hoặc báo quản trị "
-                      "hệ thống.") from exc
+    return previewing(lambda con: task_import.preview(con, data, file_name, account.user_name), file_name,
+                      UnsafeFile, reports.ReportRefused)
 
 
 def commit(account: Account, pv: task_import.TaskPreview) -> str:
