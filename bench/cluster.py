@@ -19,11 +19,11 @@ the folder removed. Keys (N = 2 unsuffixed, as the issue names them; N = 1 with 
 With --detail (detail=True), each N's whole load report under cluster_load_report_n<N>, with
 cluster_ws_per_process: how many websockets (tabs) nginx gave each process (its access log).
 
-Viewers only. The load driver does not keep the cookies a response sets, other than
-Streamlit's XSRF one: each of its requests reaches nginx without the route cookie, so a tab's
-page, its websocket and an upload may each go to another process. A viewer's session needs
-only its websocket, so the figures hold; an officer's upload would land in the wrong process
-half the time, which is why no officers run here until bench/load.py keeps the route cookie.
+Viewers only for the keys (as the issue asks); `officers` (--officers) makes that many of the
+sessions signed-in officers committing uploads, in the cluster's PostgreSQL. The load driver keeps
+every cookie a response sets, per simulated person, as a browser does: nginx's route cookie keeps
+a person's pages, websocket and uploads on one process (tests/store/test_cluster_load.py kills
+one process in the middle of such a load).
 
 Needs Debian's nginx and PostgreSQL (`available()` says what is missing). About 2 × (15 s to
 start + seconds + 10 s warm-up) on the development machine. The client loop runs in this
@@ -150,9 +150,11 @@ def _cpu(pids: list[int]) -> float | None:
 
 
 def measure(n: int, *, sessions: int = 100, seconds: float = 60.0, think_s: float = LOAD_THINK_S,
-            ramp_s: float | None = None, timeout: float | None = None) -> dict:
+            ramp_s: float | None = None, timeout: float | None = None, officers: int = 0,
+            rows_per_upload: int | None = None) -> dict:
     """The load report (bench/load.py's run_load) through nginx in front of `n` processes, with
-    cluster_* extras: server_cpu_s (all processes), ws_per_process, processes."""
+    cluster_* extras: server_cpu_s (all processes), ws_per_process, processes. `officers` of the
+    sessions commit uploads (rows_per_upload each) into the cluster's database."""
     from bench import load
     with running(n) as cluster:
         for app in cluster.app_urls():   # each process warm, as one process is in bench load
@@ -160,8 +162,13 @@ def measure(n: int, *, sessions: int = 100, seconds: float = 60.0, think_s: floa
         before_log = (cluster.folder / "nginx" / "access.log").stat().st_size
         pids = cluster.pids()
         cpu_before = _cpu(pids)
+        extra = {"timeout": timeout} if timeout else {}
+        if officers:
+            extra.update(officers=officers, db=cluster.db_url)
+            if rows_per_upload:
+                extra["rows_per_upload"] = rows_per_upload
         report = load.run_load(cluster.url, sessions=sessions, seconds=seconds, think_s=think_s, ramp_s=ramp_s,
-                               warmup=False, **({"timeout": timeout} if timeout else {}))
+                               warmup=False, **extra)
         cpu_after = _cpu(pids)
         log = cluster.folder / "nginx" / "access.log"
         with open(log, "rb") as f:   # only the load's lines, not the warm-up's
@@ -174,12 +181,12 @@ def measure(n: int, *, sessions: int = 100, seconds: float = 60.0, think_s: floa
 
 
 def bench_cluster(*, ns=(1, 2), sessions: int = 100, seconds: float = 60.0, think_s: float = LOAD_THINK_S,
-                  ramp_s: float | None = None, detail: bool = False) -> dict:
+                  ramp_s: float | None = None, detail: bool = False, officers: int = 0) -> dict:
     """The cluster_load_* keys for each N in `ns` (N = 2 unsuffixed, others `_n<N>`); with
     `detail`, each N's whole report under cluster_load_report_n<N>."""
     keys: dict = {}
     for n in ns:
-        report = measure(n, sessions=sessions, seconds=seconds, think_s=think_s, ramp_s=ramp_s)
+        report = measure(n, sessions=sessions, seconds=seconds, think_s=think_s, ramp_s=ramp_s, officers=officers)
         prefix = "cluster_load_" if n == 2 else f"cluster_load_n{n}_"
         keys[prefix + "p95_s"] = report["load_p95_s"]
         keys[prefix + "errors"] = report["load_errors"]
@@ -198,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--think", type=float, default=LOAD_THINK_S, help="thời gian nghỉ trước mỗi thao tác, giây")
     p.add_argument("--ramp", type=float, default=None, help="các phiên lần lượt mở trang đầu trong bấy nhiêu giây")
     p.add_argument("--n", default="1,2", help="số tiến trình ứng dụng của mỗi lần đo, vd. 1,2 (mặc định)")
+    p.add_argument("--officers", type=int, default=0, help="trong số phiên, số cán bộ tải tệp lên và nhập")
     p.add_argument("--detail", action="store_true", help="kèm toàn bộ báo cáo tải của mỗi lần đo")
     args = p.parse_args(argv)
     missing = available()
@@ -205,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         print(missing, file=sys.stderr)
         return 1
     keys = bench_cluster(ns=[int(x) for x in args.n.split(",") if x.strip()], sessions=args.sessions,
-                         seconds=args.seconds, think_s=args.think, ramp_s=args.ramp, detail=args.detail)
+                         seconds=args.seconds, think_s=args.think, ramp_s=args.ramp, detail=args.detail,
+                         officers=args.officers)
     print(json.dumps(keys, ensure_ascii=False, indent=1))
     return 0
 

@@ -143,6 +143,7 @@ class Tab:
         self.run_errors: list[tuple[str, str]] = []
         self.finished: int | None = None
         self.bytes_in = 0
+        self.upstream = ""              # the process that served the page (X-Upstream, behind scripts/cluster.sh)
 
     # -- connection ---------------------------------------------------------------------------
     @property
@@ -157,7 +158,9 @@ class Tab:
     def _page_load(self, path: str, query: str) -> None:
         """What a returning browser fetches before its websocket (static files come from its
         cache): the page's HTML, /_stcore/host-config and /_stcore/health, which hands out the
-        XSRF cookie."""
+        XSRF cookie. Every cookie a response sets is kept, as a browser keeps it: behind nginx
+        (scripts/cluster.sh) the route cookie of the first response sends the websocket and the
+        uploads to the process that served the page."""
         import requests
         with requests.Session() as http:
             http.headers["Cookie"] = self._cookie_header()
@@ -165,10 +168,11 @@ class Tab:
             for address in (page, f"{self.base}/_stcore/host-config", f"{self.base}/_stcore/health"):
                 response = http.get(address, timeout=self.timeout)
                 response.raise_for_status()
-                found = re.search(XSRF_COOKIE + r"=([^;,\s]+)", response.headers.get("set-cookie", ""))
-                if found:
-                    self.cookies[XSRF_COOKIE] = found.group(1)
+                if response.cookies:
+                    self.cookies.update(response.cookies.get_dict())
                     http.headers["Cookie"] = self._cookie_header()
+                if response.headers.get("X-Upstream"):
+                    self.upstream = response.headers["X-Upstream"].split(",")[-1].strip()
 
     async def connect(self, path: str = "", query: str = "") -> None:
         """Load the page at `path` (the HTTP requests a returning browser makes) and open the
@@ -418,9 +422,14 @@ class Recorder:
     samples: list[str] = field(default_factory=list)
     uploads_committed: int = 0
     rows_expected: int = 0
+    # (time.monotonic(), user name, rows, the process that served the tab) of every commit seen
+    commits: list[tuple[float, str, int, str]] = field(default_factory=list)
+    # (time.monotonic(), page, step, the process of the tab, the client) of every run that finished
+    runs: list[tuple[float, str, str, str, int]] = field(default_factory=list)
 
-    def ran(self, page: str, step: str, result: RunResult) -> None:
+    def ran(self, page: str, step: str, result: RunResult, upstream: str = "", who: int = 0) -> None:
         self.timings[(page, step)].append(result.seconds)
+        self.runs.append((time.monotonic(), page, step, upstream, who))
         for kind, detail in result.errors:
             self.error(page, step, kind, detail)
 
@@ -458,6 +467,7 @@ class Client:
         self.think_s, self.timeout = think_s, timeout
         self.rng = rng or random.Random()
         self.min_visits, self.visits = min_visits, 0
+        self.kept: dict[str, str] = {}   # the cookies servers set, kept across this person's tabs
 
     def time_left(self) -> bool:
         """Before the deadline, or until this client has made min_visits whole visits."""
@@ -472,13 +482,13 @@ class Client:
         await tab.connect(PAGE_PATHS[page], query)
         result = await tab.run(page=PAGE_PATHS[page], query=query)
         result.seconds = time.perf_counter() - start   # what the person waits: handshake and run
-        self.rec.ran(page, "open", result)
+        self.rec.ran(page, "open", result, tab.upstream, id(self))
         return result
 
     async def step(self, tab: Tab, page: str, step: str, *states) -> RunResult:
         await self.think()
         result = await tab.run(*states)
-        self.rec.ran(page, step, result)
+        self.rec.ran(page, step, result, tab.upstream, id(self))
         return result
 
     start_delay = 0.0   # seconds after the run's start before this person opens the first page
@@ -498,7 +508,7 @@ class Client:
     page = "?"
 
     async def visit_once(self) -> None:
-        tab = Tab(self.base, cookies=self.cookies(), timeout=self.timeout)
+        tab = Tab(self.base, cookies={**self.kept, **self.cookies()}, timeout=self.timeout)
         step = "open"
         steps = self.steps(tab)
         try:
@@ -510,6 +520,8 @@ class Client:
             await asyncio.sleep(0.2)   # a server in trouble: no hot loop
         finally:
             self.visits += 1
+            own = self.cookies()
+            self.kept.update({k: v for k, v in tab.cookies.items() if k not in own})
             await steps.aclose()
             await tab.close()
 
@@ -635,7 +647,7 @@ class OfficerClient(Client):
         state = await tab.upload(re.compile(r"upload_file_\d+"), f"bench_{self.officer.user_name}.xlsx", data)
         result = await tab.run(state)
         result.seconds = time.perf_counter() - start   # the upload and the preview run
-        self.rec.ran("upload", "preview", result)
+        self.rec.ran("upload", "preview", result, tab.upstream, id(self))
         try:
             tab.widget("upload_confirm", "checkbox")
         except StepError:
@@ -652,6 +664,7 @@ class OfficerClient(Client):
             raise StepError("commit_refused", " | ".join(tab.alerts(ERROR))[:200] or "no success message")
         self.rec.uploads_committed += 1
         self.rec.rows_expected += len(rows)
+        self.rec.commits.append((time.monotonic(), self.officer.user_name, len(rows), tab.upstream))
 
 
 SCENARIOS: dict[str, type[Client]] = {"overview": Overview, "locality": Locality, "indicator": Indicator,
@@ -799,7 +812,7 @@ async def run_load_async(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int 
                          officers: int = 0, db: str | os.PathLike | None = None, server_pid: int | None = None,
                          rows_per_upload: int = ROWS_PER_UPLOAD, think_s: float = 0.0,
                          timeout: float = STEP_TIMEOUT_S, warmup: bool = True, seed: int = 2030,
-                         min_visits: int = 0, ramp_s: float | None = None) -> dict:
+                         min_visits: int = 0, ramp_s: float | None = None, during=None) -> dict:
     scenarios = list(scenarios)
     ramp_s = think_s if ramp_s is None else max(0.0, ramp_s)
     unknown = [s for s in scenarios if s not in SCENARIOS]
@@ -832,7 +845,8 @@ async def run_load_async(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int 
                                                                 min_visits=min_visits))
     for i, client in enumerate(clients):   # people arrive one after another over ramp_s, not in one instant
         client.start_delay = ramp_s * i / len(clients)
-    await asyncio.gather(*(c.loop() for c in clients))
+    beside = [during(rec, clients)] if during is not None else []   # e.g. a test killing a process
+    await asyncio.gather(*(c.loop() for c in clients), *beside)
     elapsed = time.monotonic() - start
     cpu_after = cpu_seconds(server_pid) if server_pid else None
     rows_after = await asyncio.to_thread(observation_rows, db) if db is not None else None
@@ -882,7 +896,9 @@ def run_load(url_base: str, scenarios=DEFAULT_MIX, *, sessions: int = 10, second
     server_pid (for the server's CPU seconds and peak memory), rows_per_upload, think_s (a pause
     before each interaction, ±50 %), ramp_s (the people open their first page one after another
     over this many seconds; default think_s, 0: all at once), timeout (per step), warmup (open
-    each page once first, not recorded), seed. Returns the report (see the module's docstring)."""
+    each page once first, not recorded), seed, during (a coroutine function given the Recorder
+    and the clients, run beside them: what a test does to the servers meanwhile). Returns the
+    report (see the module's docstring)."""
     return asyncio.run(run_load_async(url_base, scenarios, sessions=sessions, seconds=seconds, **kwargs))
 
 

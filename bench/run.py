@@ -32,6 +32,12 @@ load_officers_runs_per_s, load_officers_uploads_committed, load_officers_rows_ex
 load_officers_rows_added (the last must equal the one before); on a copy of the national
 synthetic database, 20 viewing sessions for 60 s: load_national_p95_s, load_national_errors,
 load_national_runs_per_s. With --quick: 5 sessions (1 officer in the second run) for 10 s each.
+
+Through nginx (bench/cluster.py, when Debian's nginx and PostgreSQL are installed: `available()`),
+last: a throw-away PostgreSQL with the sample data, N app processes behind nginx's route cookie,
+100 viewers for 60 s: cluster_load_p95_s, cluster_load_errors, cluster_load_runs_per_s,
+cluster_load_server_cpu_s with N = 2, and cluster_load_n1_* the same with N = 1 (what the second
+process buys). With --quick: 10 viewers for 10 s.
 """
 from __future__ import annotations
 
@@ -200,6 +206,23 @@ def run_all(*, quick: bool = False) -> dict:
         report.update(bench_pg(server, repeats=repeats, scorecard_repeats=repeats + 4,
                                sync_repeats=3 if quick else 5))
     try:
+        from bench.freshness import bench_freshness_national
+    except ImportError:
+        bench_freshness_national = None
+    if bench_freshness_national:
+        # A commune's upload through one process until another shows it, national dataset, on a
+        # copy of the DuckDB file and (with a server) on PostgreSQL.
+        report.update(bench_freshness_national(repeats=3 if quick else 5,
+                                               pg_server=server if server and reachable(server) else None))
+    try:
+        from bench.scaling import bench_scaling
+    except ImportError:
+        bench_scaling = None
+    if bench_scaling and not quick:
+        # The national scorecard on 1×, 2× and 4× the synthetic dataset, both backends (minutes).
+        report.update(bench_scaling(repeats=repeats + 2,
+                                    pg_server=server if server and reachable(server) else None))
+    try:
         from bench.pages import bench_pages
     except ImportError:
         bench_pages = None
@@ -222,4 +245,13 @@ def run_all(*, quick: bool = False) -> dict:
             if bench_load:
                 # Two app servers under load, 60 s each plus start and copy (~2.5 min; quick ~50 s).
                 report.update(load_keys(bench_load, sample, quick=quick))
-    return {k: round(v, 4) for k, v in report.items()}
+    try:
+        from bench.cluster import available as cluster_missing, bench_cluster
+    except ImportError:
+        cluster_missing = None
+    if cluster_missing and cluster_missing() is None:
+        # nginx in front of 1, then 2 app processes on a throw-away PostgreSQL, 100 viewers for 60 s
+        # each (~3 min; quick: 10 viewers for 10 s).
+        report.update(bench_cluster(ns=(1, 2), sessions=10 if quick else 100, seconds=10.0 if quick else 60.0,
+                                    think_s=LOAD_THINK_S))
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in report.items()}

@@ -45,6 +45,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_bench_load(args: argparse.Namespace) -> int:
     """`bench load`: light clients speaking Streamlit's protocol to the app server (bench/load.py)."""
     from bench.load import bench_load, table
+    if args.cluster:
+        return _cmd_bench_cluster(args, table)
     db = getattr(args, "db", None)
     if db and "://" in str(db):
         err("bench load đo máy chủ ứng dụng trên một tệp DuckDB; hãy chỉ --db là một tệp .duckdb.")
@@ -52,7 +54,7 @@ def _cmd_bench_load(args: argparse.Namespace) -> int:
     try:
         report = bench_load(db, url=args.url, server_pid=args.pid, sessions=args.sessions, seconds=args.seconds,
                             officers=args.officers, in_place=args.in_place, rows_per_upload=args.rows,
-                            think_s=args.think, ramp_s=args.ramp)
+                            think_s=0.0 if args.think is None else args.think, ramp_s=args.ramp)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:
         err(str(exc))
         return EXIT_ARGS
@@ -60,6 +62,45 @@ def _cmd_bench_load(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(table(report, fmt.number))
+    return EXIT_OK
+
+
+def _cmd_bench_cluster(args: argparse.Namespace, table) -> int:
+    """`bench load --cluster N`: the same clients through nginx in front of N app processes on a
+    throw-away PostgreSQL (scripts/cluster.sh, bench/cluster.py), one report per N."""
+    from bench.cluster import LOAD_THINK_S, available, measure
+    missing = available()
+    if missing:
+        err(missing)
+        return EXIT_ARGS
+    if args.url or getattr(args, "db", None) or args.in_place:
+        err("--cluster tự khởi động PostgreSQL, các tiến trình ứng dụng và nginx: không dùng cùng --url, --db "
+            "hay --in-place.")
+        return EXIT_ARGS
+    try:
+        ns = [int(x) for x in str(args.cluster).split(",") if x.strip()]
+    except ValueError:
+        ns = []
+    if not ns or min(ns) < 1:
+        err(f"--cluster cần số tiến trình ứng dụng, vd. 2 hoặc 1,2 (nhận được: {args.cluster}).")
+        return EXIT_ARGS
+    reports = {}
+    for n in ns:
+        try:
+            reports[n] = measure(n, sessions=args.sessions, seconds=args.seconds,
+                                 think_s=LOAD_THINK_S if args.think is None else args.think, ramp_s=args.ramp,
+                                 officers=args.officers, rows_per_upload=args.rows)
+        except RuntimeError as exc:
+            err(str(exc))
+            return EXIT_ARGS
+    if args.format == "json":
+        print(json.dumps(reports[ns[0]] if len(ns) == 1 else {f"n{n}": r for n, r in reports.items()},
+                         ensure_ascii=False))
+    else:
+        for n, report in reports.items():
+            print(f"— {n} tiến trình ứng dụng sau nginx, PostgreSQL —")
+            print(table(report, fmt.number))
+            print()
     return EXIT_OK
 
 
@@ -90,8 +131,12 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
     load.add_argument("--officers", type=int, default=0,
                       help="trong số phiên, số cán bộ nhập liệu tải tệp lên và nhập (mặc định 0)")
     load.add_argument("--rows", type=int, default=20, help="số dòng mỗi tệp tải lên (mặc định 20)")
-    load.add_argument("--think", type=float, default=0.0, help="thời gian nghỉ trước mỗi thao tác, giây")
+    load.add_argument("--think", type=float, default=None,
+                      help="thời gian nghỉ trước mỗi thao tác, giây (mặc định 0; với --cluster: 5)")
     load.add_argument("--ramp", type=float, default=None,
                       help="các phiên lần lượt mở trang đầu tiên trong bấy nhiêu giây (mặc định bằng --think; 0: cùng lúc)")
     load.add_argument("--in-place", action="store_true", help="chạy trên chính tệp --db (cán bộ sẽ ghi vào đó)")
+    load.add_argument("--cluster", metavar="N",
+                      help="đo qua nginx trước N tiến trình ứng dụng trên một PostgreSQL tạm (cần nginx và "
+                           "PostgreSQL của Debian); vd. 2, hoặc 1,2 để so sánh (--think mặc định 5 giây)")
     p.set_defaults(func=_cmd_bench)
