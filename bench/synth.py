@@ -66,11 +66,12 @@ class SynthError(RuntimeError):
     """Refusal in Vietnamese, e.g. when asked to overwrite a database of real figures."""
 
 
-def quarters(today: dt.date) -> list[str]:
-    """'2020-Q1' .. the quarter containing `today` (at most '2030-Q4')."""
+def quarters(today: dt.date, first: str | None = None) -> list[str]:
+    """'2020-Q1' (or `first`, e.g. '2013-Q1') .. the quarter containing `today` (at most '2030-Q4')."""
     last = (min(today.year, LAST_YEAR), (today.month - 1) // 3 + 1 if today.year <= LAST_YEAR else 4)
-    return [f"{y}-Q{q}" for y in range(FIRST_YEAR, last[0] + 1) for q in range(1, 5)
-            if (y, q) <= last]
+    start = (int(first[:4]), int(first[-1])) if first else (FIRST_YEAR, 1)
+    return [f"{y}-Q{q}" for y in range(start[0], last[0] + 1) for q in range(1, 5)
+            if start <= (y, q) <= last]
 
 
 def _quarter_times(periods: list[str]) -> np.ndarray:
@@ -261,10 +262,13 @@ def _refuse_real(path: Path) -> None:
 
 def build_synthetic(path: str | os.PathLike | None = None, *, seed: int = DEFAULT_SEED,
                     today: dt.date | None = None,
-                    provinces: list[str] | None = None) -> dict[str, int]:
+                    provinces: list[str] | None = None,
+                    first_quarter: str | None = None) -> dict[str, int]:
     """(Re)create the synthetic database at `path` (default data/synthetic.duckdb); return
     row counts per table. `provinces` limits the data to those provinces and their communes
-    (default: the whole country). One transaction for the generated rows."""
+    (default: the whole country). `first_quarter` (default '2020-Q1') starts the history
+    elsewhere, e.g. '2013-Q1' for twice as many quarters (bench/scaling.py). One transaction
+    for the generated rows."""
     from indicators.setup import init_db   # setup_db imports samples etc.; keep this module light
 
     path = Path(path) if path else SYNTHETIC_DB
@@ -280,7 +284,7 @@ def build_synthetic(path: str | os.PathLike | None = None, *, seed: int = DEFAUL
             " from locality where $p is null or coalesce(parent_code, locality_code) in $p",
             {"p": provinces}).df()
         indicators = con.execute("select * from indicator order by indicator_code").df()
-        periods = quarters(today or dt.date.today())
+        periods = quarters(today or dt.date.today(), first_quarter)
         frames = synthetic_frames(localities, indicators, seed, periods)
         con.execute("begin transaction")
         try:
