@@ -33,6 +33,19 @@ load_officers_rows_added (the last must equal the one before); on a copy of the 
 synthetic database, 20 viewing sessions for 60 s: load_national_p95_s, load_national_errors,
 load_national_runs_per_s. With --quick: 5 sessions (1 officer in the second run) for 10 s each.
 
+Freshness at national scale (bench/freshness.py, ~1 min): a commune's 20-row upload committed by
+one process until another process, with viewers reading, shows it on the national overview's
+scorecard and on the commune's page; from the click on "Nhập" (the write asked for), median of 5:
+freshness_national_s on a copy of the national synthetic DuckDB file, freshness_national_pg_s on
+PostgreSQL (with a server).
+
+How cost grows (bench/scaling.py; not with --quick, ~7 min and ~7 GB): the national scorecard on
+1×, 2× and 4× the synthetic history (the same localities with 2×, 4× the quarters):
+scorecard_national_x<f>_s, scorecard_national_uncached_x<f>_s, scaling_observations_x<f>, and
+with a PostgreSQL server scorecard_national_pg_x<f>_s and pg_replica_build_x<f>_s; the growth
+time(f×)/time(1×) as scorecard_growth_x<f> (and _uncached_, _pg_, pg_replica_build_ twins) and
+scorecard_linear_or_better (1 when every growth is within its factor × 1,25; twins likewise).
+
 Through nginx (bench/cluster.py, when Debian's nginx and PostgreSQL are installed: `available()`),
 last: a throw-away PostgreSQL with the sample data, N app processes behind nginx's route cookie,
 100 viewers for 60 s: cluster_load_p95_s, cluster_load_errors, cluster_load_runs_per_s,
@@ -212,8 +225,10 @@ def run_all(*, quick: bool = False) -> dict:
     if bench_freshness_national:
         # A commune's upload through one process until another shows it, national dataset, on a
         # copy of the DuckDB file and (with a server) on PostgreSQL.
-        report.update(bench_freshness_national(repeats=3 if quick else 5,
-                                               pg_server=server if server and reachable(server) else None))
+        fresh = bench_freshness_national(repeats=3 if quick else 5,
+                                         pg_server=server if server and reachable(server) else None)
+        fresh.pop("detail", None)
+        report.update(fresh)
     try:
         from bench.scaling import bench_scaling
     except ImportError:

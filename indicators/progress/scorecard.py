@@ -96,15 +96,49 @@ def refresh_current_observations(con: duckdb.DuckDBPyConnection, *,
     Only the keys the uploads reported are recomputed; an empty or largely stale cache is
     rebuilt, and so is current_series when a target year is new, and scorecard_cache when its
     inputs changed unannounced (e.g. init-db's catalogue, a restore, a replica catching up).
-    The caller owns the transaction (this issues no begin/commit). Returns
+    The caller owns the transaction (this issues no begin/commit); inside a write on a
+    PostgreSQL replica an upload's incremental refresh runs when the write is in PostgreSQL,
+    before the write ends (_after_replica_write). Returns
     {'mode': 'none'|'incremental'|'full'|'horizons', 'n_uploads': …, 'scorecard': 'none'|
-    'incremental'|'full'|'off'} ('off': fewer than CACHE_MIN_TARGETS targets, reads compute live).
+    'incremental'|'full'|'off'|'deferred'} ('off': fewer than CACHE_MIN_TARGETS targets, reads
+    compute live; 'deferred': put off to the end of the PostgreSQL write, as said above).
     """
+    put_off = _after_replica_write(con, changed_localities)
+    if put_off is not None:
+        return put_off
     done, touched = refresh_current_values(con)
     if touched is not None and changed_localities:
         touched = sorted(set(touched) | set(changed_localities))
     done["scorecard"] = _refresh_scorecard_cache(con, touched, announced=changed_localities is not None)
     return done
+
+
+def _after_replica_write(con: duckdb.DuckDBPyConnection, changed_localities: list[str] | None) -> dict | None:
+    """Inside a write on a PostgreSQL replica (store.pg), an upload's incremental refresh is put
+    off until the write is in PostgreSQL (pg.after_write): the caches are the replica's own,
+    never sent, so other processes see the upload without waiting for this process's refresh,
+    and this process refreshes before its write ends, as ever. Returns what the refresh will
+    do ({'mode': 'incremental', 'n_uploads': …, 'scorecard': 'deferred'}), or None when it is
+    to run now (not in such a write, nothing stale, or a full rebuild)."""
+    if not pg.in_replica_write():   # a DuckDB file, or no write: at once
+        return None
+    stale = stale_uploads(con)
+    if not stale or _needs_full_refresh(con, stale):
+        return None
+    pg.after_write(lambda cur: refresh_current_observations(cur, changed_localities=changed_localities))
+    return {"mode": "incremental", "n_uploads": len(stale), "scorecard": "deferred"}
+
+
+def _needs_full_refresh(con: duckdb.DuckDBPyConnection, stale: list[int]) -> bool:
+    """Whether catching up on the uploads `stale` rebuilds the caches (empty or largely stale
+    caches, a new target year) rather than patching them."""
+    n_total, n_cached = con.execute(
+        "select (select count(*) from observation), (select count(*) from current_observation)"
+    ).fetchone()
+    n_stale = con.execute("select count(*) from observation where upload_id in (select unnest($u))",
+                          {"u": stale}).fetchone()[0]
+    return (n_cached == 0 or n_stale > max(FULL_REFRESH_SHARE * n_total, FULL_REFRESH_MIN_ROWS)
+            or bool(missing_horizons(con)))
 
 
 def refresh_current_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int | str], list[str] | None]:
@@ -116,13 +150,7 @@ def refresh_current_values(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, in
             _refresh_series(con, None)
             return {"mode": "horizons", "n_uploads": 0}, None
         return {"mode": "none", "n_uploads": 0}, []
-    n_total, n_cached = con.execute(
-        "select (select count(*) from observation), (select count(*) from current_observation)"
-    ).fetchone()
-    n_stale = con.execute("select count(*) from observation where upload_id in (select unnest($u))",
-                          {"u": stale}).fetchone()[0]
-    full = (n_cached == 0 or n_stale > max(FULL_REFRESH_SHARE * n_total, FULL_REFRESH_MIN_ROWS)
-            or bool(missing_horizons(con)))
+    full = _needs_full_refresh(con, stale)
     ids = None if full else stale
     for name in ("current_delete", "current_insert"):
         con.execute(query(name), {"upload_ids": ids})

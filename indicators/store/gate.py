@@ -130,7 +130,7 @@ class _Flock:
                     os.close(self.fd)
                     raise StoreError(_busy_message(db, what)) from None
                 time.sleep(pause)
-                pause = min(pause * 2, 0.05)
+                pause = min(pause * 2, WAIT_STEP_S)
 
     def release(self) -> None:
         try:
@@ -193,7 +193,11 @@ class _Shared:
 
 
 LINGER_S = 5.0
-POLL_S = 0.05   # how soon an idle reader notices a waiting writer
+# How soon an idle reader notices a waiting writer, and the longest pause between two tries
+# of a lock: a write's wait and the next read's are rounded up to these (a commit seen by
+# another process 0,1 s sooner than with 50 ms); a try is an open and a flock, microseconds.
+POLL_S = 0.01
+WAIT_STEP_S = 0.01
 
 
 def _writer_waiting(db: Path) -> bool:
