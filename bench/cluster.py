@@ -123,7 +123,8 @@ def _script(*args: str, timeout: float) -> subprocess.CompletedProcess:
 @contextlib.contextmanager
 def running(n: int) -> Iterator[Running]:
     """A cluster of `n` app processes (scripts/cluster.sh) in a temporary folder on free ports;
-    stopped and removed afterwards."""
+    stopped and removed afterwards. RuntimeError, with the script's output, when it does not start
+    or does not stop cleanly."""
     missing = available()
     if missing:
         raise RuntimeError(missing)
@@ -137,10 +138,14 @@ def running(n: int) -> Iterator[Running]:
             raise RuntimeError(f"scripts/cluster.sh start failed ({started.returncode}): "
                                f"{started.stdout[-2000:]}\n{started.stderr[-2000:]}")
         url = started.stdout.strip().splitlines()[-1]
+        if url != f"http://127.0.0.1:{port}":
+            raise RuntimeError(f"scripts/cluster.sh start printed no address of nginx on {port}: {started.stdout[-2000:]}")
         yield Running(url, folder, port, n, (folder / "database_url").read_text().strip())
     finally:
-        _script("stop", str(folder), timeout=120)
+        stopped = _script("stop", str(folder), timeout=120)
         shutil.rmtree(folder, ignore_errors=True)
+    if stopped.returncode != 0:   # only when the body ended normally: never hides its own error
+        raise RuntimeError(f"scripts/cluster.sh stop failed:\n{stopped.stdout}\n{stopped.stderr}")
 
 
 def _cpu(pids: list[int]) -> float | None:

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +19,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bench.cluster import available as cluster_available, free_block
-from tests.browser.support import ROOT, TIMEOUT_MS, WATCH_RUNS_JS, app_rerun, sign_in, wait_for_app
+from bench.cluster import available as cluster_available, running
+from tests.browser.support import TIMEOUT_MS, WATCH_RUNS_JS, app_rerun, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 N = 2
 PASSWORD = "mat-khau-can-bo-cum"
-START_S = 240          # scripts/cluster.sh start: PostgreSQL, init-db, the processes answering through nginx
 LOG_WAIT_S = 30        # a line of nginx's access log (a websocket's is written when it closes)
 ROUTE = "st_route"
 CONNECTED_JS = ("() => document.querySelector(\"[data-testid='stApp']\")"
@@ -66,11 +61,6 @@ class Cluster:
         return "\n".join(parts)
 
 
-def _script(*args: str, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ROOT / "scripts" / "cluster.sh"), *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "CLUSTER_PYTHON": sys.executable})
-
-
 @pytest.fixture(scope="module")
 def cluster():
     missing = cluster_available()   # Debian's nginx and PostgreSQL
@@ -78,29 +68,13 @@ def cluster():
         if _in_ci():
             pytest.fail("CI=true but " + missing)
         pytest.skip(missing + " – cluster test skipped")
-    # Not under pytest's basetemp (mode 700): as root, PostgreSQL runs as `postgres`, which must
-    # reach its folder.
-    folder = Path(tempfile.mkdtemp(prefix="chitieu-cluster-"))
-    folder.chmod(0o755)
-    port = free_block(N + 2)
-    try:
-        started = _script("start", str(folder), str(N), str(port), timeout=START_S)
-        if started.returncode != 0:
-            pytest.fail(f"scripts/cluster.sh start failed ({started.returncode}):\n{started.stdout[-3000:]}\n"
-                        f"{started.stderr[-3000:]}", pytrace=False)
-        base = started.stdout.strip().splitlines()[-1]
-        assert base == f"http://127.0.0.1:{port}", started.stdout
-        db_url = (folder / "database_url").read_text().strip()
+    with running(N) as started:   # a folder PostgreSQL (as `postgres` when root) can reach, free ports
         from indicators.auth.admin import create_account
         from indicators.store import gate, pg
-        with gate.writing(db_url) as con:
+        with gate.writing(started.db_url) as con:
             create_account(con, "quantri", "canbo_lc", "Cán bộ Lai Châu", "officer", "12", PASSWORD)
-        pg.forget(db_url)   # this process keeps no connection to the cluster's database
-        yield Cluster(base, folder, port, db_url)
-    finally:
-        stopped = _script("stop", str(folder), timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
-        assert stopped.returncode == 0, f"scripts/cluster.sh stop failed:\n{stopped.stdout}\n{stopped.stderr}"
+        pg.forget(started.db_url)   # this process keeps no connection to the cluster's database
+        yield Cluster(started.url, started.folder, started.port, started.db_url)
 
 
 @pytest.fixture
