@@ -39,35 +39,60 @@ def _y_range(values: list[float], lo: float | None, hi: float | None) -> tuple[f
 
 def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
                     height: int = 300, large: bool = False) -> go.Figure:
+    """progress_spec as a plotly figure, for callers that change it (the deck and the report)."""
+    spec = progress_spec(row, obs, milestones, height=height, large=large)
+    return go.Figure({"data": spec["data"], "layout": {k: v for k, v in spec["layout"].items() if k != "template"}})
+
+
+_TEMPLATE: dict | None = None
+
+
+def _template() -> dict:
+    """The default template as every figure's dict carries it (plotly puts it in `to_dict()`),
+    made once; shared by every spec, read only."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        _TEMPLATE = go.Figure().to_dict()["layout"]["template"]
+    return _TEMPLATE
+
+
+def progress_spec(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
+                  height: int = 300, large: bool = False) -> dict:
     """Reported values, baseline, target and milestones with the acceptable side shaded, the
     straight required path from baseline to target, and the projection to the target year.
 
     `row` is a status row (indicators.progress.locality), `obs` the indicator's current observations,
     `milestones` the same plan's targets for this indicator at every milestone year.
+
+    The chart as plotly's figure dict (what `go.Figure(...).to_dict()` gives, plain lists for
+    arrays), written directly: plotly's objects validate every property on every change, which
+    made a chart cost 30–45 ms and a province's 37 cards more than a second; this costs well
+    under 1 ms a chart. tests/store/test_progress_spec.py checks that plotly reads it back as it is.
     """
     unit, d, kind = row["unit"], row["decimals"], row["value_kind"]
     direction = 1 if row["direction"] == "higher" else -1
     T, t = row["target_year"], row["target_value"]
     b, by = row["baseline_value"], row["baseline_year"]
-    fig = go.Figure()
+    data: list[dict] = []
 
     hover_value = "%{customdata}<extra>%{fullData.name}</extra>"
     if len(obs):
-        fig.add_trace(go.Scatter(
-            x=obs["period_time"], y=obs["value"], mode="lines+markers", name="Số liệu báo cáo",
-            line={"color": REPORTED, "width": 3 if large else 2}, marker={"size": 9 if large else 7},
-            customdata=[f"{fmt.period(p)}: {fmt.value(v, unit, d, kind)}"
-                        for p, v in zip(obs["period"], obs["value"])],
-            hovertemplate=hover_value,
-        ))
+        data.append({
+            "type": "scatter", "x": [float(x) for x in obs["period_time"]], "y": [float(v) for v in obs["value"]],
+            "mode": "lines+markers", "name": "Số liệu báo cáo",
+            "line": {"color": REPORTED, "width": 3 if large else 2}, "marker": {"size": 9 if large else 7},
+            "customdata": [f"{fmt.period(p)}: {fmt.value(v, unit, d, kind)}"
+                           for p, v in zip(obs["period"], obs["value"])],
+            "hovertemplate": hover_value,
+        })
     drawn = list(obs["value"]) if len(obs) else []
 
     if b is not None and row["baseline_source"] == "document":
-        fig.add_trace(go.Scatter(
-            x=[by], y=[b], mode="markers", name="Đầu vào (theo kế hoạch)",
-            marker={"symbol": "square", "size": 11, "color": REQUIRED},
-            customdata=[f"Đầu vào {by}: {fmt.value(b, unit, d, kind)}"], hovertemplate=hover_value,
-        ))
+        data.append({
+            "type": "scatter", "x": [by], "y": [b], "mode": "markers", "name": "Đầu vào (theo kế hoạch)",
+            "marker": {"symbol": "square", "size": 11, "color": REQUIRED},
+            "customdata": [f"Đầu vào {by}: {fmt.value(b, unit, d, kind)}"], "hovertemplate": hover_value,
+        })
     if b is not None:
         drawn.append(b)
 
@@ -75,33 +100,33 @@ def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
         drawn.append(t)
         # Required path: straight from the baseline to the target.
         if b is not None and by is not None and by < T and kind != "yes_no" and not row["is_every_year"]:
-            fig.add_trace(go.Scatter(
-                x=[by, T], y=[b, t], mode="lines", name="Lộ trình cần đạt",
-                line={"color": REQUIRED, "dash": "dot", "width": 2},
-                hoverinfo="skip",
-            ))
+            data.append({
+                "type": "scatter", "x": [by, T], "y": [b, t], "mode": "lines", "name": "Lộ trình cần đạt",
+                "line": {"color": REQUIRED, "dash": "dot", "width": 2}, "hoverinfo": "skip",
+            })
         # Every milestone of the same plan (statuses.MILESTONE_YEARS, or a year a plan added).
         ms = milestones.dropna(subset=["target_value"])
         if len(ms):
-            fig.add_trace(go.Scatter(
-                x=ms["target_year"], y=ms["target_value"], mode="markers", name="Mốc mục tiêu",
-                marker={"symbol": "star", "size": 15 if large else 13, "color": TARGET,
-                        "line": {"color": "white", "width": 1}},
-                customdata=[f"Mục tiêu {int(y)}: {fmt.target(c, v, unit, d, kind)}"
-                            for y, c, v in zip(ms["target_year"], ms["comparator"], ms["target_value"])],
-                hovertemplate=hover_value,
-            ))
+            data.append({
+                "type": "scatter", "x": [int(y) for y in ms["target_year"]],
+                "y": [float(v) for v in ms["target_value"]], "mode": "markers", "name": "Mốc mục tiêu",
+                "marker": {"symbol": "star", "size": 15 if large else 13, "color": TARGET,
+                           "line": {"color": "white", "width": 1}},
+                "customdata": [f"Mục tiêu {int(y)}: {fmt.target(c, v, unit, d, kind)}"
+                               for y, c, v in zip(ms["target_year"], ms["comparator"], ms["target_value"])],
+                "hovertemplate": hover_value,
+            })
             drawn.extend(ms["target_value"])
 
     P = row["projected_value"]
     if P is not None and row["latest_value"] is not None and len(obs) and kind != "yes_no":
         last = obs.iloc[-1]
-        fig.add_trace(go.Scatter(
-            x=[last["period_time"], T], y=[last["value"], P], mode="lines+markers",
-            name=f"Dự báo {T}", line={"color": PROJECTED, "dash": "dash", "width": 2},
-            marker={"size": [0, 9], "color": PROJECTED},
-            customdata=["", f"Dự báo {T}: {fmt.value(P, unit, d, kind)}"], hovertemplate=hover_value,
-        ))
+        data.append({
+            "type": "scatter", "x": [float(last["period_time"]), T], "y": [float(last["value"]), P],
+            "mode": "lines+markers", "name": f"Dự báo {T}", "line": {"color": PROJECTED, "dash": "dash", "width": 2},
+            "marker": {"size": [0, 9], "color": PROJECTED},
+            "customdata": ["", f"Dự báo {T}: {fmt.value(P, unit, d, kind)}"], "hovertemplate": hover_value,
+        })
         drawn.append(P)
 
     if not drawn:
@@ -109,31 +134,38 @@ def progress_figure(row: dict, obs: pd.DataFrame, milestones: pd.DataFrame, *,
     low, high = _y_range([float(v) for v in drawn], row["min_value"], row["max_value"])
     if kind == "yes_no":
         low, high = -0.2, 1.2
+    shapes = []
     if t is not None:
-        # The acceptable side of the target, shaded (above for higher-is-better, below for lower).
+        # The acceptable side of the target, shaded (above for higher-is-better, below for lower),
+        # across the whole plot (x in the axis' domain), as add_hrect and add_hline draw them.
         y0, y1 = (t, high) if direction > 0 else (low, t)
-        fig.add_hrect(y0=y0, y1=y1, fillcolor=ACCEPTABLE_FILL, line_width=0, layer="below")
-        fig.add_hline(y=t, line={"color": TARGET, "width": 1.5})
+        shapes = [{"type": "rect", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y0, "y1": y1,
+                   "fillcolor": ACCEPTABLE_FILL, "line": {"width": 0}, "layer": "below"},
+                  {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": t, "y1": t,
+                   "line": {"color": TARGET, "width": 1.5}}]
 
     xs = [float(x) for x in obs["period_time"]] if len(obs) else []
     xs += [T] + ([by] if by is not None else []) + [float(y) for y in milestones["target_year"]]
     x_lo, x_hi = min(xs) - 0.5, max(xs) + 0.5
     font = 18 if large else 12
-    fig.update_layout(
-        height=height, separators=fmt.PLOTLY_SEPARATORS,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        font={"size": font}, showlegend=large,
-        legend={"orientation": "h", "y": -0.15},
-        plot_bgcolor="white", hoverlabel={"font_size": font},
-    )
     # automargin: tick labels ("16", "100%") are never cut by the tight margins above.
-    fig.update_xaxes(automargin=True, range=[x_lo, x_hi], tickformat="d", dtick=1 if x_hi - x_lo <= 12 else 5,
-                     showgrid=False, linecolor="#999")
     yaxis = {"automargin": True, "range": [low, high], "gridcolor": "#eee", "ticksuffix": unit if unit in ("%", "‰") else ""}
     if kind == "yes_no":
         yaxis.update(tickvals=[0, 1], ticktext=["Chưa đạt", "Đạt"])
-    fig.update_yaxes(**yaxis)
-    return fig
+    layout = {
+        "height": height, "separators": fmt.PLOTLY_SEPARATORS,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "font": {"size": font}, "showlegend": large,
+        "legend": {"orientation": "h", "y": -0.15},
+        "plot_bgcolor": "white", "hoverlabel": {"font": {"size": font}},
+        "xaxis": {"automargin": True, "range": [x_lo, x_hi], "tickformat": "d",
+                  "dtick": 1 if x_hi - x_lo <= 12 else 5, "showgrid": False, "linecolor": "#999"},
+        "yaxis": yaxis,
+        "template": _template(),
+    }
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
 
 
 def status_colour(status: str) -> str:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from indicators.text import fmt
 from indicators.text import i18n
-from indicators.present.charts import progress_figure
+from indicators.present.charts import progress_figure, progress_spec
 from indicators.progress.method import period_time
 from indicators.progress.statuses import (ATTENTION_ORDER, DEFAULT_TARGET_YEAR, NEEDS_ACTION, STATUS_COLOURS,
                                          STATUS_LABELS_VI, STATUS_MARKS, STATUSES, status_text)
@@ -213,6 +213,11 @@ def slide_figure(slide: dict, *, height: int = 520, large: bool = True):
     """The slide's progress chart (plotly figure, Vietnamese separators)."""
     return progress_figure(slide["row"], slide["observations"], slide["milestones"],
                            height=height, large=large)
+
+
+def slide_spec(slide: dict, *, height: int = 520, large: bool = True) -> dict:
+    """The same chart as a figure dict (charts.progress_spec), for the presenter's shared figures."""
+    return progress_spec(slide["row"], slide["observations"], slide["milestones"], height=height, large=large)
 
 
 def attention_key(slide: dict) -> int:

@@ -47,6 +47,16 @@ class SharedFigure(go.Figure):
         figure._shared_dict = go.Figure.to_dict(figure)
         return figure
 
+    @classmethod
+    def from_spec(cls, spec: dict) -> "SharedFigure":
+        """A figure drawn as `spec` (a figure dict plotly reads back unchanged, such as
+        charts.progress_spec makes), without plotly's objects: building them validated every
+        property, most of the cost of a chart. Only its height is also set on the object (what
+        st.plotly_chart reads of a figure besides `to_dict()`)."""
+        figure = cls(layout={"height": spec["layout"]["height"]} if "height" in spec.get("layout", {}) else None)
+        figure._shared_dict = spec
+        return figure
+
     def to_dict(self) -> dict:
         return self._shared_dict
 
@@ -117,7 +127,7 @@ def _locality(locality_code: str, year: int, approved_only: bool):
 
 @by_content(max_entries=4096)
 def _progress_figure(row: dict, obs: pd.DataFrame, ms: pd.DataFrame) -> SharedFigure:
-    return SharedFigure.of(charts.progress_figure(row, obs, ms))
+    return SharedFigure.from_spec(charts.progress_spec(row, obs, ms))
 
 
 locality = _view(_locality)
@@ -211,7 +221,7 @@ def _slide_figure(order: str, locality_code: str | None, indicator_code: str | N
     if task_slides.is_task_slide(slide):
         fig = task_slides.figure(slide, height=600)
         return None if fig is None else SharedFigure.of(fig)
-    return SharedFigure.of(slides.slide_figure(slide, height=640, large=True))
+    return SharedFigure.from_spec(slides.slide_spec(slide, height=640, large=True))
 
 
 _slide_figure_of = _view(_slide_figure)
