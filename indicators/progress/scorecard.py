@@ -184,11 +184,12 @@ def _refresh_scorecard_cache(con: duckdb.DuckDBPyConnection, localities: list[st
                         "refreshed_at = current_timestamp", {"f": fingerprint})
         return "none"
     con.execute(query("scorecard_cache_delete"), {"localities": localities})
-    insert = ("insert into scorecard_cache select $year, coalesce(l.parent_code, s.locality_code), s.* "
-              f"from ({query('scorecard')}) as s left join locality as l on l.locality_code = s.locality_code")
-    for year in years:
-        con.execute(insert, {"year": year, "scope_kind": "country", "province": None, "indicator": None,
-                             "localities": localities})
+    # Every milestone year in one statement (the query reads its inputs once for all four).
+    con.execute("insert into scorecard_cache select s.year, coalesce(l.parent_code, s.locality_code), "
+                f"s.* exclude (year) from ({query('scorecard')}) as s "
+                "left join locality as l on l.locality_code = s.locality_code",
+                {"years": years, "scope_kind": "country", "province": None, "indicator": None,
+                 "localities": localities})
     con.execute("delete from scorecard_cache_state")
     con.execute("insert into scorecard_cache_state (inputs_fingerprint, years) values ($f, $y)",
                 {"f": fingerprint, "y": years})
@@ -254,8 +255,6 @@ def _scorecard_sql(columns: tuple[str, ...] | None, *, cached: bool = False) -> 
     if unknown:
         raise ValueError(f"unknown scorecard columns: {unknown}")
     wanted = [c for c in COLUMNS if columns is None or c in columns or c in _ALWAYS]
-    if columns is None and not cached:
-        return query("scorecard")
     source = query("scorecard_cached" if cached else "scorecard")
     return f"select {', '.join(wanted)} from ({source}) as scorecard"
 
@@ -286,14 +285,14 @@ def scorecard(con: duckdb.DuckDBPyConnection, scope_kind: str, province: str | N
     `approved_only`: judged on approved figures only (see _reader).
     `live`: computed from the tables even when scorecard_cache holds the year (benchmarks and
     parity checks; the result is the same)."""
-    params = _params(scope_kind, province, year=int(year), indicator=indicator)
+    params = _params(scope_kind, province, indicator=indicator)
     if not approved_only and not live:
         cur = con.cursor()
         if _is_cached(cur, int(year)):
-            return choose_cells(_frame(cur, _scorecard_sql(columns, cached=True), params),
+            return choose_cells(_frame(cur, _scorecard_sql(columns, cached=True), {**params, "year": int(year)}),
                                 cells_only=cells_only)
     sql = _scorecard_sql(columns)
-    params["localities"] = None
+    params.update(localities=None, years=[int(year)])
     targets = _frame(_reader(con, approved_only=approved_only), sql, params)
     if not targets["target_year"].isin(MILESTONE_YEARS).all():
         # current_series always holds the four milestones; another year may be newer than it

@@ -137,13 +137,19 @@ order by province_code, locality_code, indicator_code, period_time
 
 -- name: series_delete
 -- Remove the cached series of every locality × indicator the uploads $upload_ids reported
--- (null: every series).
+-- (null: every series). The test on locality_code alone is implied by the pair's, and is what
+-- makes it fast: DuckDB filters current_series by it before the pairs are compared (on the
+-- national data 6 ms instead of about 45).
 delete from current_series
 where $upload_ids is null
-    or (locality_code, indicator_code) in (
-        select locality_code, indicator_code
-        from observation
-        where upload_id in (select unnest($upload_ids)))
+    or (locality_code in (
+            select locality_code
+            from observation
+            where upload_id in (select unnest($upload_ids)))
+        and (locality_code, indicator_code) in (
+            select locality_code, indicator_code
+            from observation
+            where upload_id in (select unnest($upload_ids))))
 
 
 -- name: series_insert
@@ -243,7 +249,8 @@ select upload_id, state = 'committed' from upload
 
 
 -- name: scorecard
--- One row per target (plan × locality × indicator) in scope toward $year, judged exactly as
+-- One row per target (plan × locality × indicator) in scope and per year of $years (a list of
+-- milestone years; its first column, `year`, says which), judged toward that year exactly as
 -- indicators.progress.evaluate judges it: milestone (the year's, else the next later, else
 -- the latest earlier), baseline (the document's latest, if not after the milestone, else the
 -- latest reported value at or before the plan's start year, else the earliest one after it),
@@ -251,7 +258,8 @@ select upload_id, state = 'committed' from upload
 -- projection by the UN ESCAP time-weighted regression in closed form, ratio r and status.
 -- $indicator null = every indicator; $localities null = every locality in scope, else only those
 -- (scorecard_cache's refresh of the localities an upload touched). A locality × indicator has one row per plan that sets a
--- target for it; indicators/scorecard.py picks the one a scorecard cell shows.
+-- target for it; indicators/scorecard.py picks the one a scorecard cell shows. Every year in
+-- one statement: the cache's refresh reads targets, baselines and series once, not once a year.
 with scope as (
     select locality_code
     from locality
@@ -283,6 +291,7 @@ scoped_targets as (
 
 chosen as (
     select
+        y.year,
         plan_code,
         locality_code,
         indicator_code,
@@ -291,18 +300,20 @@ chosen as (
              'is_every_year': is_every_year},
             -- the year's milestone, else the nearest later one, else the nearest earlier one
             case
-                when target_year = $year then 0
-                when target_year > $year then target_year - $year
-                else 10000 + $year - target_year
+                when target_year = y.year then 0
+                when target_year > y.year then target_year - y.year
+                else 10000 + y.year - target_year
             end
         ) as milestone
     from scoped_targets
-    group by plan_code, locality_code, indicator_code
+    cross join (select unnest($years)::integer as year) as y
+    group by y.year, plan_code, locality_code, indicator_code
 ),
 
 milestones as (
     -- with the plan's start year (rule 7); a target of no known plan is left out
     select
+        c.year,
         c.plan_code,
         c.locality_code,
         c.indicator_code,
@@ -341,6 +352,7 @@ series as (
 
 inputs as (
     select
+        m.year,
         m.plan_code,
         m.locality_code,
         m.indicator_code,
@@ -444,7 +456,7 @@ points as (
     -- baseline is an extra regression point, weighted like the others: a reported one is
     -- already an observation. Without observations the latest value is the baseline's.
     select
-        plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
+        year, plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
         target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
         last_upload_id, previous_value, previous_period, lo, hi,
         case when has_doc then doc_value else reported_value end as baseline_value,
@@ -474,7 +486,7 @@ judged as (
     -- The weighted least-squares line at T (times centred on T), clamped to the value range;
     -- all points at one time leave the line undefined: the weighted mean is projected.
     select
-        plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
+        year, plan_code, locality_code, indicator_code, target_year, horizon, target_comparator,
         target_value, is_every_year, is_qualitative, is_yes_no, d, n_obs, last_value,
         last_upload_id, previous_value, previous_period, baseline_value, baseline_year,
         baseline_source, latest_time, latest_value, latest_period, n_points,
@@ -500,7 +512,7 @@ judged as (
 
 verdicts as (
     select
-        plan_code, locality_code, indicator_code, baseline_value, baseline_year, target_value,
+        year, plan_code, locality_code, indicator_code, baseline_value, baseline_year, target_value,
         target_comparator, target_year, latest_value, latest_period, is_every_year,
         is_qualitative, baseline_source, latest_time, previous_value, previous_period,
         last_upload_id, n_points,
@@ -559,7 +571,7 @@ verdicts as (
 
 final as (
     select
-        v.locality_code, v.indicator_code, v.baseline_value, v.baseline_year, v.target_value,
+        v.year, v.locality_code, v.indicator_code, v.baseline_value, v.baseline_year, v.target_value,
         v.target_comparator, v.target_year, v.latest_value, v.latest_period,
         v.projected_value, v.status,
         v.plan_code, v.is_every_year, v.is_qualitative, v.baseline_source, v.latest_time,
