@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -42,27 +43,38 @@ def _clean(v):
     return v.item() if hasattr(v, "item") else v
 
 
-def _period_at(obs: pd.DataFrame, time: float | None, *, first: bool = False) -> str | None:
+class Point(NamedTuple):
+    """One current observation of a target's indicator, as evaluate_target reads it."""
+    time: float
+    period: str
+    value: float
+    is_illustrative: bool
+
+
+def _period_at(obs: list[Point], time: float | None, *, first: bool = False) -> str | None:
     """The period reported at `time`; of a quarter and a month sharing that midpoint, the one
     that counts as later (the quarter), or with `first` the earlier one (the month)."""
-    if time is None or obs.empty:
+    if time is None or not obs:
         return None
-    hit = obs.loc[(obs["period_time"] - time).abs() < 1e-9, "period"]
-    return str(hit.iloc[0 if first else -1]) if len(hit) else None
+    hit = [p.period for p in obs if abs(p.time - time) < 1e-9]
+    return hit[0 if first else -1] if hit else None
 
 
-def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
-    """One status row: the target `t` (a locality_targets row) judged on its observations."""
+def evaluate_target(t: dict, obs: list[Point]) -> dict:
+    """One status row: the target `t` (a locality_targets row) judged on its observations.
+
+    Plain Python, not pandas: a sort and a few filters of some thirty points each cost pandas
+    milliseconds, and a province page judges dozens of targets."""
     direction = 1 if t["direction"] == "higher" else -1
     # In time order; a quarter and a month sharing a midpoint (2024-Q1, 2024-02): the quarter
     # counts as later, as its text sorts later (as in queries/progress/scorecard.sql).
-    obs = obs.sort_values(["period_time", "period"], kind="stable")
+    obs = sorted(obs, key=lambda p: (p.time, p.period))
     has_doc_baseline = t["baseline_value"] is not None
     lo, hi = t["min_value"], t["max_value"]
     result = method.evaluate(
         target_value=t["target_value"], comparator=t["comparator"], target_year=int(t["target_year"]),
         direction=direction,
-        observations=list(zip(obs["period_time"].astype(float), obs["value"].astype(float))),
+        observations=[(p.time, p.value) for p in obs],
         baseline=(float(t["baseline_year"]), float(t["baseline_value"])) if has_doc_baseline else None,
         plan_start_year=t["plan_start_year"], value_kind=t["value_kind"],
         value_range=(lo, hi) if lo is not None and hi is not None else None,
@@ -78,8 +90,8 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
             obs, result.baseline_time,
             first=cutoff is None or (result.baseline_time is not None and result.baseline_time > cutoff))
         baseline_year = int(baseline_period[:4]) if baseline_period else None
-    latest_period = _period_at(obs, result.latest_time) if len(obs) else baseline_period
-    latest = obs.loc[obs["period"] == latest_period] if latest_period and len(obs) else obs.iloc[0:0]
+    latest_period = _period_at(obs, result.latest_time) if obs else baseline_period
+    latest = [p for p in obs if p.period == latest_period] if latest_period else []
     row = {
         "locality_code": t["locality_code"],
         "indicator_code": t["indicator_code"],
@@ -121,8 +133,8 @@ def evaluate_target(t: dict, obs: pd.DataFrame) -> dict:
         "ratio": result.ratio,
         "n_points": result.n_points,
         "yearly": [list(y) for y in result.yearly],
-        "latest_is_illustrative": bool(latest["is_illustrative"].any()) if len(latest) else False,
-        "has_illustrative": bool(obs["is_illustrative"].any()) if len(obs) else False,
+        "latest_is_illustrative": any(p.is_illustrative for p in latest),
+        "has_illustrative": any(p.is_illustrative for p in obs),
     }
     return row
 
@@ -137,16 +149,18 @@ def locality_progress(con: duckdb.DuckDBPyConnection, locality_code: str,
     observations = cur.execute(query("current_observations"), {**params, "approved_only": approved_only}).df()
     milestones = cur.execute(query("locality_milestones"), params).df()
     rows = []
-    # Each indicator's rows, split once (the same rows, in the same order, as a filter per
-    # target), with the columns evaluate_target reads, text as plain Python strings: sorting and
-    # filtering arrow-backed text, 27 times over, was most of a national commune's page read.
-    plain = observations[["indicator_code", "period", "period_time", "value", "is_illustrative"]].astype(
-        {"indicator_code": object, "period": object})
-    by_indicator = {code: part for code, part in plain.groupby("indicator_code", sort=False)}
-    none = plain.iloc[0:0]
+    # Each indicator's points, split once in one pass over plain Python values (the same rows,
+    # in the same order, as a filter per target): pandas' sorts and filters of arrow-backed
+    # text, 27 times over, were most of a national commune's page read.
+    by_indicator: dict[str, list[Point]] = {}
+    for code, period, time, value, illustrative in zip(
+            observations["indicator_code"].tolist(), observations["period"].tolist(),
+            observations["period_time"].tolist(), observations["value"].tolist(),
+            observations["is_illustrative"].tolist()):
+        by_indicator.setdefault(code, []).append(Point(float(time), str(period), float(value), bool(illustrative)))
     for t in targets.to_dict("records"):
         t = {k: _clean(v) for k, v in t.items()}
-        rows.append(evaluate_target(t, by_indicator.get(t["indicator_code"], none)))
+        rows.append(evaluate_target(t, by_indicator.get(t["indicator_code"], [])))
     return LocalityProgress(
         locality_code=locality_code, target_year=target_year, rows=rows,
         observations=observations, milestones=milestones,
