@@ -3,7 +3,8 @@ from the server's processor.
 
 Method (`page_run_cpu`): a fresh child process (`_CHILD`, so nothing of the benchmark's own
 process is counted) opens the page with Streamlit's AppTest on the database given as
-$INDICATORS_DB, its query parameters set before the first run (as a shared link would), runs
+$INDICATORS_DB through app.py's navigation (as a browser does: pages link to one another), its
+query parameters set before the first run (as a shared link would), runs
 it twice unmeasured (the first run pays the imports, the data caches and the query plans; the
 second settles what the first run's widgets changed), then `runs` more times; the figure is the
 process's CPU time (`time.process_time()`, every thread: AppTest's script thread included) over
@@ -46,10 +47,15 @@ PAGES = {
 _CHILD = r"""
 import json, sys, time
 from streamlit.testing.v1 import AppTest
-page, params, runs = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
-at = AppTest.from_file(page, default_timeout=300)
+page, params, runs, app = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+# Through app.py's navigation, as a browser opens the page (a page linking to another,
+# st.page_link, needs it), with the query parameters of a shared link; a script that is not one
+# of the app's pages (app empty) by itself.
+at = AppTest.from_file(app or page, default_timeout=300)
 for key, value in params.items():
     at.query_params[key] = value
+if app:
+    at.switch_page(page)
 
 def run():
     at.run()
@@ -76,8 +82,10 @@ def page_run_cpu(page: str | os.PathLike, db: str | os.PathLike, params: dict[st
     env = {**os.environ, "INDICATORS_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT)}
     env.pop("INDICATORS_DATABASE_URL", None)   # the file given, never a developer's PostgreSQL
     figures = []
+    page = Path(page).resolve()
+    app = str(PROJECT_ROOT / "app.py") if page.parent == PAGES_DIR.resolve() else ""
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", _CHILD, str(page), json.dumps(params or {}), str(runs)],
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(page), json.dumps(params or {}), str(runs), app],
                              cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
         if out.returncode != 0:
             raise RuntimeError(f"page run CPU of {Path(page).name} failed: {(out.stderr or out.stdout)[-2000:]}")

@@ -22,6 +22,13 @@ def test_every_page_has_a_positive_cpu_figure(sample_db):
         assert 0 < seconds < 30, (name, seconds)
 
 
+def test_a_page_linking_to_another_is_measured_as_the_app_opens_it(sample_db):
+    """Hà Nội's page links to its plan's task board (st.page_link), which works only through
+    app.py's navigation: measured that way, as a browser opens it, the page runs without error."""
+    seconds = pages.page_run_cpu(pages.PAGES_DIR / "locality.py", sample_db, {"locality": "01"}, runs=1, repeats=1)
+    assert 0 < seconds < 30
+
+
 def test_a_page_that_raises_fails_the_measurement(sample_db, tmp_path):
     broken = tmp_path / "broken.py"
     broken.write_text("import streamlit as st\nst.title('x')\nraise ValueError('boom in the page')\n")
