@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators.web import data, fmt, fold, matches, slides, statuses, task_pages, views, widgets
+from indicators.web import data, fold, matches, slides, statuses, task_pages, views, widgets
 
 DEFAULT_LOCALITY = "12"  # Lai Châu: the plan with document baselines, a good first view
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -67,7 +67,7 @@ approved_only = widgets.approved_only_toggle(st, params, key="loc_approved")
 
 # --- the locality's progress -------------------------------------------------------------
 # The progress and its nine-odd figures, built once per data version for every session.
-lp, figures = views.locality(locality, year, approved_only)
+lp, figures, texts = views.locality(locality, year, approved_only)
 name = provinces.set_index("locality_code")["name"].get(locality) or names.get(locality, locality)
 parent = "" if locality == province else f" – {_province_label(province).split(' (')[0]}"
 st.subheader(safe(f"{name} ({locality}){parent}"))
@@ -95,40 +95,30 @@ st.caption(f"Tiến độ đến năm {year}: {len(lp.rows)} chỉ tiêu trong c
 
 
 def render_card(r: dict) -> None:
-    d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
+    key = (r["plan_code"], r["indicator_code"])
+    text = texts[key]   # formatted once per data version (views.card_texts)
     with st.container(border=True):
-        st.markdown(f"**{safe(r['indicator_name'])}**")
-        st.caption(safe(r["indicator_group"]))
-        target_text = fmt.target(r["target_comparator"], r["target_value"], unit, d, kind, r["target_text"])
+        st.markdown(text["title"])
+        st.caption(text["group"])
         with st.container(horizontal=True, vertical_alignment="center"):
-            widgets.status_badge(r["status"], help=safe(f"Kế hoạch {fmt.plan_number(r['plan_number'])} – {r['clause']}"))
-            with st.popover(f"{widgets.t('source')}: {safe(fmt.plan_number(r['plan_number']))}", icon=":material/description:", type="tertiary"):
-                issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
-                st.markdown(f"**Kế hoạch {safe(fmt.plan_number(r['plan_number']))}**{issued} – {safe(r['plan_issuer'])}")
-                st.caption(safe(r["plan_title"]))
-                st.markdown(f"**Điều khoản:** {safe(r['clause'])}")
-                st.markdown(f"**Nội dung:** “{safe(r['target_text'])}”")
-                if r["year_note"]:
-                    st.caption(f"Ghi chú: {safe(r['year_note'])}")
-                if r["baseline_source"] == "document" and r["baseline_source_text"]:
-                    st.caption(f"Đầu vào: {safe(r['baseline_source_text'])}")
-        latest = (f"{fmt.value(r['latest_value'], unit, d, kind)} ({fmt.period(r['latest_period'])})"
-                  if r["latest_value"] is not None else widgets.t("no_value"))
-        if r["latest_is_illustrative"]:
-            latest += " · minh họa"
-        every = " mỗi năm" if r["is_every_year"] else ""
-        st.markdown(f"{widgets.t('latest')}: **{safe(latest)}**  \n"
-                    f"{widgets.t('target')} {r['target_year']}{every}: **{safe(target_text)}**")
-        facts = slides.detail_facts(r)
-        # Short figures on one line; the per-year verdicts and the qualitative note on their own.
-        own_line = ("Từng năm", "Chỉ tiêu định tính")
-        if short := [f for f in facts if not f.startswith(own_line)]:
-            st.caption(safe(" · ".join(short)))
-        for f in facts:
-            if f.startswith(own_line):
-                st.caption(safe(f))
-        st.plotly_chart(figures[(r["plan_code"], r["indicator_code"])], config=CHART_CONFIG,
-                        key=f"chart-{r['plan_code']}-{r['indicator_code']}")
+            widgets.status_badge(r["status"], help=text["badge_help"])
+            with st.popover(f"{widgets.t('source')}: {text['plan_number']}", icon=":material/description:", type="tertiary"):
+                st.markdown(text["plan_line"])
+                st.caption(text["plan_title"])
+                st.markdown(text["clause"])
+                st.markdown(text["content"])
+                if text["year_note"]:
+                    st.caption(text["year_note"])
+                if text["baseline_note"]:
+                    st.caption(text["baseline_note"])
+        latest = text["latest"] if text["latest"] is not None else safe(widgets.t("no_value"))
+        st.markdown(f"{widgets.t('latest')}: **{latest}**  \n"
+                    f"{widgets.t('target')} {text['target']}")
+        if text["short_facts"]:
+            st.caption(text["short_facts"])
+        for f in text["own_line_facts"]:
+            st.caption(f)
+        st.plotly_chart(figures[key], config=CHART_CONFIG, key=f"chart-{r['plan_code']}-{r['indicator_code']}")
 
 
 st.caption("Cách đọc biểu đồ: đường xanh đậm – số liệu báo cáo; ô vuông xám – đầu vào theo kế hoạch; "

@@ -116,13 +116,55 @@ def by_content(max_entries: int):
 
 # --- the locality page ---------------------------------------------------------------------------
 def _locality(locality_code: str, year: int, approved_only: bool):
-    """(progress, {(plan_code, indicator_code): progress figure}) of one locality toward `year`."""
+    """(progress, {(plan_code, indicator_code): progress figure}, {(plan_code, indicator_code):
+    card texts}) of one locality toward `year`."""
     lp = data.progress_of(locality_code, year, approved_only)
     figures: dict[tuple[str, str], go.Figure] = {}
+    texts: dict[tuple[str, str], dict] = {}
     for r in lp.rows:
         obs, ms = slides.chart_inputs(r, lp.observations, lp.milestones)
         figures[(r["plan_code"], r["indicator_code"])] = _progress_figure(r, obs, ms)
-    return lp, figures
+        texts[(r["plan_code"], r["indicator_code"])] = card_texts(r)
+    return lp, figures, texts
+
+
+def card_texts(r: dict) -> dict:
+    """What a locality page's card writes about status row `r`, formatted (decimal comma, dates,
+    plan numbers) and made inert for Markdown (widgets.safe), in the page's own words; the
+    words that follow the chosen language (widgets.t) are added by the page. Built with the
+    view, once per data version, not on every run: formatting 37 cards' figures with Babel
+    was a tenth of a province page's run."""
+    from indicators.web.widgets import safe
+    d, unit, kind = r["decimals"], r["unit"], r["value_kind"]
+    number = safe(fmt.plan_number(r["plan_number"]))
+    issued = f", ngày {fmt.date(r['plan_issued_on'])}" if r["plan_issued_on"] else ""
+    latest = None
+    if r["latest_value"] is not None:
+        latest = f"{fmt.value(r['latest_value'], unit, d, kind)} ({fmt.period(r['latest_period'])})"
+        if r["latest_is_illustrative"]:
+            latest += " · minh họa"
+    # Short figures on one line; the per-year verdicts and the qualitative note on their own.
+    own_line = ("Từng năm", "Chỉ tiêu định tính")
+    facts = slides.detail_facts(r)
+    short = [f for f in facts if not f.startswith(own_line)]
+    return {
+        "title": f"**{safe(r['indicator_name'])}**",
+        "group": safe(r["indicator_group"]),
+        "badge_help": safe(f"Kế hoạch {fmt.plan_number(r['plan_number'])} – {r['clause']}"),
+        "plan_number": number,
+        "plan_line": f"**Kế hoạch {number}**{issued} – {safe(r['plan_issuer'])}",
+        "plan_title": safe(r["plan_title"]),
+        "clause": f"**Điều khoản:** {safe(r['clause'])}",
+        "content": f"**Nội dung:** “{safe(r['target_text'])}”",
+        "year_note": f"Ghi chú: {safe(r['year_note'])}" if r["year_note"] else None,
+        "baseline_note": f"Đầu vào: {safe(r['baseline_source_text'])}"
+        if r["baseline_source"] == "document" and r["baseline_source_text"] else None,
+        "latest": safe(latest) if latest is not None else None,   # None: the page says "no value" in its language
+        "target": f"{r['target_year']}{' mỗi năm' if r['is_every_year'] else ''}: "
+                  f"**{safe(fmt.target(r['target_comparator'], r['target_value'], unit, d, kind, r['target_text']))}**",
+        "short_facts": safe(" · ".join(short)) if short else None,
+        "own_line_facts": [safe(f) for f in facts if f.startswith(own_line)],
+    }
 
 
 @by_content(max_entries=4096)
