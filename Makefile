@@ -29,9 +29,13 @@ run: db
 	$(PY) -m indicators.web.serve --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
+# The suite on pytest-xdist workers (2: CI's machine has 2 cores; serial ~17 min, 2 workers ~11).
+# A test file runs whole on one worker (--dist loadfile): its module fixtures (an app server,
+# a cluster) start once. INDICATORS_TEST_WORKERS=0 runs it in this one process.
+INDICATORS_TEST_WORKERS ?= 2
 # pytest exits 5 when it collects no test: that is a failure of the suite, not a pass.
 test: $(VENV)/.stamp-dev
-	$(PY) -m pytest; rc=$$?; \
+	$(PY) -m pytest -n $(INDICATORS_TEST_WORKERS) --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 bench: $(VENV)/.stamp-runtime

@@ -185,6 +185,12 @@ class Tab:
                                     additional_headers={"Cookie": self._cookie_header()},
                                     max_size=None, open_timeout=self.timeout, ping_interval=20, ping_timeout=120,
                                     close_timeout=2)
+            # The process holding the websocket: its handshake's own X-Upstream (nginx adds it to
+            # the 101 too). The page load before it may have reached another process: one that
+            # died in between, the websocket then going to the live one.
+            upstream = self.ws.response.headers.get("X-Upstream") if self.ws.response else None
+            if upstream:
+                self.upstream = upstream.split(",")[-1].strip()
         except asyncio.TimeoutError as exc:
             raise StepError("timeout", "connect") from exc
         except Exception as exc:   # noqa: BLE001 — refused, reset, HTTP error: the server did not take us

@@ -88,7 +88,13 @@ def _pg_admin(server: str, sql: str) -> None:
 
 
 def _pg_database(server: str, name: str, *, template: str | None = None) -> str:
-    """Create database `name` on the server (a copy of `template`, if given); its URL."""
+    """Create database `name` on the server (a copy of `template`, if given); its URL. Under
+    pytest-xdist the worker's id is part of the name (t_gw1_…): the workers share the server,
+    and a database left behind says which worker made it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker:
+        prefix, _, rest = name.partition("_")
+        name = f"{prefix}_{worker}_{rest}"
     _pg_admin(server, f"create database {name}" + (f" template {template}" if template else ""))
     return f"{server.rsplit('/', 1)[0]}/{name}"
 
