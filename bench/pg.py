@@ -155,6 +155,13 @@ def load_national(url: str, source: Path) -> dict[str, int]:
                         batches = src.execute(f'select {cols} from "{name}"{order}').to_arrow_reader(250_000)
                         cur.adbc_ingest(name, batches, mode="append")
                 cur.execute("update store_version set version = version + 1 where id = 1")
+                # Each loaded table's version, as a write's push records it (store.pg's replicas
+                # key what they computed from a table on its version).
+                for name in counts:
+                    if counts[name]:
+                        cur.execute("insert into store_table_version select $1, version from store_version "
+                                    "where id = 1 on conflict (table_name) do update set version = "
+                                    "excluded.version", (name,))
             con.commit()
         with pgdb.connect(url, autocommit=True) as con, con.cursor() as cur:
             cur.execute("analyze")

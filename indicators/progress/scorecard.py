@@ -175,7 +175,7 @@ def _refresh_scorecard_cache(con: duckdb.DuckDBPyConnection, localities: list[st
             con.execute("delete from scorecard_cache_state")
             con.execute(query("scorecard_cache_delete"), {"localities": None})
         return "off"
-    fingerprint = con.execute(query("scorecard_inputs_fingerprint")).fetchone()[0]
+    fingerprint = _inputs_fingerprint(con)
     if state is None or list(state[1]) != years or (state[0] != fingerprint and not announced):
         localities = None
     elif localities is not None and not localities:
@@ -194,6 +194,26 @@ def _refresh_scorecard_cache(con: duckdb.DuckDBPyConnection, localities: list[st
     con.execute("insert into scorecard_cache_state (inputs_fingerprint, years) values ($f, $y)",
                 {"f": fingerprint, "y": years})
     return "full" if localities is None else "incremental"
+
+
+# The tables scorecard_inputs_fingerprint reads.
+SCORECARD_INPUTS = ("target", "baseline", "plan", "indicator", "locality")
+_FINGERPRINTS: dict[tuple, str] = {}   # pg.table_versions(SCORECARD_INPUTS) -> their fingerprint
+
+
+def _inputs_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """scorecard_inputs_fingerprint; on a PostgreSQL replica catching up, the one computed on the
+    same rows before when their versions say they are unchanged (362 k targets: ~20 ms saved in
+    every process on each upload)."""
+    key = pg.table_versions(SCORECARD_INPUTS)
+    found = _FINGERPRINTS.get(key) if key is not None else None
+    if found is None:
+        found = con.execute(query("scorecard_inputs_fingerprint")).fetchone()[0]
+        if key is not None:
+            if len(_FINGERPRINTS) >= 16:
+                _FINGERPRINTS.clear()
+            _FINGERPRINTS[key] = found
+    return found
 
 
 def _refresh_series(con: duckdb.DuckDBPyConnection, upload_ids: list[int] | None) -> None:

@@ -335,8 +335,9 @@ class PgStore:
                         finally:
                             con.unregister("_pg_rows")
                 if self.current:
-                    for hook in AFTER_SYNC:
-                        hook(con)
+                    with self._known(table_versions, generation):
+                        for hook in AFTER_SYNC:
+                            hook(con)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -390,7 +391,7 @@ class PgStore:
         detect (they compute from the data instead); the next read then catches up from scratch."""
         if not pending:
             return
-        with self.sync_lock:
+        with self.sync_lock, self._known(self.table_versions, self.generation):
             for work in pending:
                 con = self.replica.cursor()
                 try:
@@ -404,6 +405,16 @@ class PgStore:
                     self.version = None
                 finally:
                     con.close()
+
+    @contextlib.contextmanager
+    def _known(self, table_versions: dict[str, int], generation: int | None) -> Iterator[None]:
+        """While the AFTER_SYNC hooks or a write's after-write work run, the replica's replicated
+        tables hold exactly what PostgreSQL held at these versions: table_versions() says so."""
+        _known.versions = (self.url, generation, dict(table_versions))
+        try:
+            yield
+        finally:
+            _known.versions = None
 
     def _lock(self, deadline: float, busy: Callable[[], str]) -> None:
         """This process's write lock, then PostgreSQL's advisory lock (every process's writers),
@@ -561,6 +572,21 @@ class PgStore:
 
 
 _writer = threading.local()   # .pending: the work put off by this thread's write (after_write)
+
+
+_known = threading.local()   # .versions: see PgStore._known
+
+
+def table_versions(tables) -> tuple | None:
+    """Inside a replica's catch-up hooks or a write's after-write work: a key that names the
+    content of `tables` in the replica (the database, its generation and each table's version:
+    equal keys, equal rows), for work that need not be redone on the same rows; None anywhere
+    else (a DuckDB file, a write in progress, a replica not yet caught up)."""
+    known = getattr(_known, "versions", None)
+    if known is None or known[1] is None or any(t not in known[2] for t in tables):
+        return None
+    url, generation, versions = known
+    return (url, generation, tuple((t, versions[t]) for t in tables))
 
 
 def in_replica_write() -> bool:

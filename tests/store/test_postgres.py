@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from indicators.excel import importer
@@ -294,3 +295,54 @@ def test_a_process_that_did_not_create_the_database_keeps_its_caches_fresh(pg_ur
         assert sc.is_current_fresh(con)
         assert con.execute("select value from current_observation where locality_code = '12' and "
                            "indicator_code = 'bhyt_coverage' and period = '2026'").fetchall() == [(95.5,)]
+
+
+def test_another_process_keeps_the_overview_cache_right_when_only_uploads_or_also_targets_change(
+        pg_url, tmp_path, monkeypatch):
+    """A replica catching up reuses what it computed from the targets while their version says they
+    are unchanged (an upload), and computes again when another process changed a target without
+    announcing it: in both cases its cached overview equals the one computed from the tables."""
+    from indicators.progress import scorecard as sc
+    monkeypatch.setattr(sc, "CACHE_MIN_TARGETS", 0)   # the sample's targets, cached as the national ones are
+    built(pg_url)
+    watcher = pg.PgStore(pg_url)   # another process's replica
+    try:
+        def watched_overview_matches_the_tables() -> None:
+            watcher.sync()
+            con = watcher.replica.cursor()
+            assert sc.is_current_fresh(con)
+            stored = con.execute(sc.query("scorecard_inputs_fingerprint")).fetchone()[0]
+            assert con.execute("select inputs_fingerprint from scorecard_cache_state").fetchone()[0] == stored
+            for year in (2026, 2030):
+                cached = sc.scorecard(con, "country", None, year)
+                live = sc.scorecard(con, "country", None, year, live=True)
+                assert len(cached)
+                key = ["locality_code", "indicator_code"]
+                pd.testing.assert_frame_equal(cached.sort_values(key).reset_index(drop=True),
+                                              live.sort_values(key).reset_index(drop=True))
+
+        watched_overview_matches_the_tables()
+        with gate.reading(pg_url) as con:
+            pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026", 95.5]]), "bhyt.xlsx", "canbo-lc")
+        with gate.writing(pg_url) as con:
+            importer.commit(con, pv, "canbo-lc")
+        watched_overview_matches_the_tables()
+        with gate.writing(pg_url) as con:   # a target changed, nothing told: the 2030 milestone for 12
+            before = con.execute("select target_value from target where locality_code = '12' and "
+                                 "indicator_code = 'bhyt_coverage' and target_year = 2030").fetchall()
+            assert before, "Lai Châu has a 2030 BHYT target"
+            con.execute("update target set target_value = 99.9 where locality_code = '12' and "
+                        "indicator_code = 'bhyt_coverage' and target_year = 2030")
+        with gate.reading(pg_url) as con:
+            pv = importer.preview(con, workbook([["12", "bhyt_coverage", "2026", 99.5]]), "bhyt2.xlsx", "canbo-lc")
+        with gate.writing(pg_url) as con:
+            importer.commit(con, pv, "canbo-lc")
+        watched_overview_matches_the_tables()
+        con = watcher.replica.cursor()
+        shown = sc.scorecard(con, "country", None, 2030)
+        row = shown[(shown["locality_code"] == "12") & (shown["indicator_code"] == "bhyt_coverage")]
+        assert list(row["target_value"]) == [99.9] and list(row["latest_value"]) == [99.5]
+    finally:
+        watcher.replica.close()
+        with watcher.pg_lock:
+            watcher.pg.close()
