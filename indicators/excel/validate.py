@@ -611,9 +611,15 @@ def check_duplicate_keys(locs: np.ndarray, codes: np.ndarray, periods: np.ndarra
     """Error 'duplicate_key' on every row after the first with the same locality × indicator ×
     period, pointing at the first: which of the two values is right only the officer knows.
     Rows missing any part of the key are left out (already rejected)."""
-    keys = pd.DataFrame({"l": locs, "c": codes, "p": periods})
-    keyed = keys.notna().all(axis=1).to_numpy()
-    later = np.flatnonzero(keyed & keys.duplicated(keep="first").to_numpy())
+    # Each part as an integer (pandas.factorize: -1 for a missing one), the three in one int64
+    # (at most (rows + 1)³: well inside it for MAX_DATA_ROWS), duplicates found on that.
+    keyed = np.ones(len(locs), dtype=bool)
+    combined = np.zeros(len(locs), dtype=np.int64)
+    for part in (locs, codes, periods):
+        ids, uniques = pd.factorize(part)
+        keyed &= ids >= 0
+        combined = combined * (len(uniques) + 1) + (ids + 1)
+    later = np.flatnonzero(keyed & pd.Series(combined).duplicated(keep="first").to_numpy())
     if len(later):
         first_at: dict[tuple, int] = {}
         for i in np.flatnonzero(keyed):
