@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from indicators.excel.cells import AMBIGUOUS_RE2, CellError, column_letter, parse_period
 from indicators.excel.layout import SheetLayout, WideContext
-from indicators.excel.reader import TIMEOUT_S, ReaderFailed, read_sheets
+from indicators.excel.reader import TIMEOUT_S, EarlyRead, ReaderFailed, read_sheets
 from indicators.excel.safety import MAX_DATA_ROWS, SheetPart, UnsafeFile, XlsxInfo, normalised_zip
 from indicators.text import fmt
 from indicators.text.fold import fold
@@ -350,10 +350,12 @@ def _reader_failed_message(exc: ReaderFailed, data: bytes, info: XlsxInfo) -> st
 _EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
 
 
-def read_tables(data: bytes, info: XlsxInfo) -> tuple[list[SheetPart], list[tuple[str, str]], list]:
+def read_tables(data: bytes, info: XlsxInfo, early: EarlyRead | None = None
+                ) -> tuple[list[SheetPart], list[tuple[str, str]], list]:
     """(sheets to read, template sheets skipped, their reader.SheetTables). An .xlsx's sheets are
     known from its XML; those of .xls, .xlsb and .ods from the reader, which reads them all (and
-    `info.sheets` is filled in); a .csv's one table was read with its checks (formats.check_csv)."""
+    `info.sheets` is filled in); a .csv's one table was read with its checks (formats.check_csv).
+    `early`: the .xlsx's sheets already being read (reader.EarlyRead), taken when it has them."""
     try:
         if info.format not in ("xlsx", "csv"):
             everything = read_sheets(data, None, typed=True)
@@ -362,7 +364,9 @@ def read_tables(data: bytes, info: XlsxInfo) -> tuple[list[SheetPart], list[tupl
         skipped = [(sheet.name, "template") for sheet in info.sheets if fold(sheet.name) in SKIPPED_SHEETS
                    and sheet.state == "visible"]   # the hidden version sheet is not the officer's business
         if info.format == "xlsx":
-            return wanted, skipped, read_sheets(data, [sheet.name for sheet in wanted])
+            names = [sheet.name for sheet in wanted]
+            tables = early.take(names) if early is not None and not info.backslashes else None
+            return wanted, skipped, tables if tables is not None else read_sheets(data, names)
         keep = {sheet.name for sheet in wanted}
         return wanted, skipped, [t for t in (info.preread or []) if t.name in keep] if info.format == "csv" else \
             [t for t in everything if t.name in keep]
@@ -426,7 +430,8 @@ def _wide_columns(layout: SheetLayout) -> dict[str, str]:
 
 
 def read_workbook(data: bytes, info: XlsxInfo,
-                  wide: WideContext | Callable[[], WideContext] | None = None) -> WorkbookRows:
+                  wide: WideContext | Callable[[], WideContext] | None = None,
+                  early: EarlyRead | None = None) -> WorkbookRows:
     """Every data row of every sheet but the template's own; see WorkbookRows.
 
     A sheet without the template's header is read as a report sheet (periods as columns,
@@ -437,7 +442,7 @@ def read_workbook(data: bytes, info: XlsxInfo,
     """
     if info.backslashes:   # zip paths written with "\\": the reader and the scans see "/"
         data = normalised_zip(data)
-    wanted, skipped, tables = read_tables(data, info)
+    wanted, skipped, tables = read_tables(data, info, early)
     out = WorkbookRows(rows=pd.DataFrame(), sheets_skipped=skipped)
     # Cell styles that show a date as a year or a month: only then is the period column scanned.
     shown = {i: kind for i, kind in info.date_styles.items() if kind in ("year", "month")}
