@@ -112,12 +112,36 @@ def _number_cells(data: bytes, name: str, table, columns: list[int], typed: dict
             if i < len(grid) and j < len(grid[i]) and type(grid[i][j]) in (int, float)]
 
 
+# A Rust panic inside the reader (a malformed record it indexes past) reaches Python as pyo3's
+# PanicException, a BaseException: it is the reader's refusal of this file like any error,
+# not a reason for the worker to die (which would read as running out of memory).
+_NOT_OURS = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _is_worksheet(data: bytes, name: str, books: dict) -> bool:
+    """Whether the sheet `name` is a worksheet (not a chart, dialog or macro sheet), by
+    python-calamine's sheet list; True when that cannot be told."""
+    try:
+        if "meta" not in books:
+            import io
+            import python_calamine
+            books["meta"] = {m.name: str(m.typ) for m in python_calamine.CalamineWorkbook.from_filelike(
+                io.BytesIO(data)).sheets_metadata}
+        return books["meta"].get(name, "WorkSheet").rsplit(".", 1)[-1] == "WorkSheet"
+    except _NOT_OURS:
+        raise
+    except BaseException:   # noqa: BLE001 — unknown: the sheet's own error is reported
+        return True
+
+
 def _parse(names: list[str] | None, data: bytes, typed: bool = False) -> tuple[dict, list[bytes]]:
     import fastexcel
     try:
         reader = fastexcel.read_excel(data)
-    except Exception as exc:   # the reader's own refusal: the caller words it for the officer
-        return {"fatal": str(exc), "sheets": []}, []
+    except _NOT_OURS:
+        raise
+    except BaseException as exc:   # the reader's own refusal: the caller words it for the officer
+        return {"fatal": str(exc) or type(exc).__name__, "sheets": []}, []
     sheets, payloads, patched, books = [], [], None, {}
     for name in reader.sheet_names if names is None else names:
         try:
@@ -134,8 +158,12 @@ def _parse(names: list[str] | None, data: bytes, typed: bool = False) -> tuple[d
             payloads.append(_ipc(table))
             sheets.append({"name": name, "ok": True, "error": None, "columns": columns, "numbers": numbers,
                            "state": _STATES.get(str(sheet.visible).lower(), "visible")})
-        except Exception as exc:   # one unreadable sheet is reported; the others are still read
-            sheets.append({"name": name, "ok": False, "error": str(exc), "columns": []})
+        except _NOT_OURS:
+            raise
+        except BaseException as exc:   # one unreadable sheet is reported; the others are still read
+            if names is None and not _is_worksheet(data, name, books):
+                continue   # a chart or dialog sheet holds no cells (an .xlsx's are not listed either)
+            sheets.append({"name": name, "ok": False, "error": str(exc) or type(exc).__name__, "columns": []})
     return {"fatal": None, "sheets": sheets}, payloads
 
 
