@@ -96,7 +96,8 @@ def _open_zip(data: bytes, file_name: str) -> zipfile.ZipFile:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, ValueError, EOFError) as exc:
-        raise _refuse(file_name, f"tệp nén bị hỏng, không mở được ({exc}).") from None
+        raise _refuse(file_name, f"tệp nén bị hỏng, không mở được. {safety.DAMAGED_ADVICE} "
+                                 f"(Chi tiết kỹ thuật: {exc})") from None
     safety._check_directory(z, file_name)
     return z
 

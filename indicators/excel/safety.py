@@ -99,6 +99,10 @@ class XlsxInfo:
         return next((s for s in self.sheets if s.name == name), None)
 
 
+# What to do with a damaged zip (the library's own words follow as technical detail).
+DAMAGED_ADVICE = ("Tệp có thể bị hỏng khi tải về hoặc sao chép: hãy mở lại tệp gốc bằng Excel, lưu lại (Tệp › Lưu thành › Sổ làm việc Excel (.xlsx)) rồi tải lên lại.")
+
+
 def _mib(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
@@ -223,7 +227,8 @@ def _stream_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, bud
                 if kept is not None:
                     kept.append(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise _refuse(file_name, f"tệp nén bị hỏng hoặc khai sai kích thước ({info.filename}: {exc}).") from None
+        raise _refuse(file_name, f"tệp nén bị hỏng hoặc khai sai kích thước ở thành phần “{info.filename}”. "
+                                 f"{DAMAGED_ADVICE} (Chi tiết kỹ thuật: {exc})") from None
     except NotImplementedError:
         raise _refuse(file_name, f"thành phần “{info.filename}” dùng kiểu nén không hỗ trợ.") from None
     return (b"".join(kept) if kept is not None else None), stats
@@ -345,7 +350,7 @@ def check_xlsx(data: bytes, file_name: str) -> XlsxInfo:
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zlib.error, ValueError) as exc:
-        raise _refuse(file_name, f"tệp .xlsx bị hỏng, không mở được ({exc}).") from None
+        raise _refuse(file_name, f"tệp .xlsx bị hỏng, không mở được. {DAMAGED_ADVICE} (Chi tiết kỹ thuật: {exc})") from None
     with z:
         _check_directory(z, file_name)
         # Some exporters write zip paths with backslashes ("xl\\worksheets\\sheet1.xml"): read as "/"
