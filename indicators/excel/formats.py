@@ -87,7 +87,7 @@ def read_early(data: bytes, file_name: str) -> bool:
     try:
         safety.check_size(len(data), file_name)
         return _zip_kind(data, file_name) == "xlsx"
-    except UnsafeFile:
+    except Exception:   # noqa: BLE001 — a refusal or a broken zip: check_file says why
         return False
 
 
