@@ -607,6 +607,21 @@ def after_write(work: Callable[[duckdb.DuckDBPyConnection], None]) -> bool:
     return True
 
 
+def ready(url: str) -> bool:
+    """Whether the database at `url` is built and at this program's last migration, asked with a
+    connection of its own (no replica is made): False while init-db is still creating or
+    upgrading it, when its tables are not there yet, or when the server does not answer."""
+    import adbc_driver_postgresql.dbapi as pgdb
+    try:
+        with pgdb.connect(url, autocommit=True) as con, con.cursor() as cur:
+            cur.execute("select (select max(version) from schema_migration), "
+                        "(select count(*) from locality) > 0")
+            last, built = cur.fetchone()
+    except Exception:   # noqa: BLE001 — no tables yet, no server: not ready
+        return False
+    return bool(built) and last == _migrations()[-1][0]
+
+
 _stores: dict[str, PgStore] = {}
 _stores_lock = threading.Lock()
 

@@ -346,3 +346,21 @@ def test_another_process_keeps_the_overview_cache_right_when_only_uploads_or_als
         watcher.replica.close()
         with watcher.pg_lock:
             watcher.pg.close()
+
+
+def test_an_app_process_catches_up_at_start_only_on_a_database_that_is_built(pg_url, monkeypatch):
+    """serve.warm_store (run in a thread when the app starts) builds the process's replica before
+    the first visitor, caches included, but leaves a database init-db has not built yet alone."""
+    from indicators.progress import scorecard as sc
+    from indicators.web import serve
+    monkeypatch.setenv("INDICATORS_DATABASE_URL", pg_url)
+    serve.warm_store()   # a new, empty database: nothing made, nothing built
+    assert pg_url not in pg._stores
+    assert _pg_rows(pg_url, "select count(*) from pg_tables where schemaname = 'public'") == [(0,)]
+    built(pg_url)
+    pg.forget(pg_url)
+    serve.warm_store()
+    assert pg_url in pg._stores
+    con = pg._stores[pg_url].replica.cursor()
+    assert sc.is_current_fresh(con)
+    assert con.execute("select count(*) from locality").fetchone()[0] > 0
