@@ -1,6 +1,8 @@
 """Shared fixtures: a seeded database file built once per test session, and fresh ones on demand."""
 from __future__ import annotations
 
+from typing import NoReturn
+
 import os
 import shutil
 from pathlib import Path
@@ -48,6 +50,19 @@ def seeded_db(seeded_db_template, tmp_path, monkeypatch) -> Path:
     return path
 
 
+def in_ci() -> bool:
+    """Whether the suite runs in CI (CI=true), where .ci/run installs every system tool."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(reason: str, skipped: str) -> NoReturn:
+    """A system tool pip cannot give is missing: a skip saying `reason` and what is `skipped`
+    locally; in CI, where .ci/run installs it, a failure."""
+    if in_ci():
+        pytest.fail("CI=true but " + reason)
+    pytest.skip(f"{reason}: {skipped}")
+
+
 def chromium_path() -> str | None:
     """Debian's Chromium, or None; in CI its absence is a failure, not a skip."""
     for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
@@ -60,10 +75,7 @@ def chromium_path() -> str | None:
 def chromium() -> str:
     path = chromium_path()
     if path is None:
-        reason = "Debian's chromium is not installed (apt-get install chromium): browser test skipped"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI=true but " + reason.replace(": browser test skipped", ""))
-        pytest.skip(reason)
+        missing("Debian's chromium is not installed (apt-get install chromium)", "browser test skipped")
     return path
 
 
@@ -73,11 +85,8 @@ def _pg_server() -> str:
     scripts/pg_cluster.sh start DIR). Skips locally without it; in CI its absence is a failure."""
     server = os.environ.get("INDICATORS_TEST_PG_URL")
     if not server:
-        reason = ("PostgreSQL is not running for the tests (scripts/pg_cluster.sh start /tmp/pg, then export "
-                  "INDICATORS_TEST_PG_URL=<the URL it prints>): PostgreSQL test skipped")
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI=true but " + reason.replace(": PostgreSQL test skipped", ""))
-        pytest.skip(reason)
+        missing("PostgreSQL is not running for the tests (scripts/pg_cluster.sh start /tmp/pg, then export "
+                "INDICATORS_TEST_PG_URL=<the URL it prints>)", "PostgreSQL test skipped")
     return server
 
 

@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.cluster import available as cluster_available, running
+from tests.conftest import missing
 from tests.browser.support import TIMEOUT_MS, WATCH_RUNS_JS, app_rerun, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -29,10 +30,6 @@ LOG_WAIT_S = 30        # a line of nginx's access log (a websocket's is written 
 ROUTE = "st_route"
 CONNECTED_JS = ("() => document.querySelector(\"[data-testid='stApp']\")"
                 "?.getAttribute('data-test-connection-state') === 'CONNECTED'")
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @dataclass
@@ -63,11 +60,9 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster():
-    missing = cluster_available()   # Debian's nginx and PostgreSQL
-    if missing:
-        if _in_ci():
-            pytest.fail("CI=true but " + missing)
-        pytest.skip(missing + " – cluster test skipped")
+    absent = cluster_available()   # Debian's nginx and PostgreSQL
+    if absent:
+        missing(absent, "cluster test skipped")
     with running(N) as started:   # a folder PostgreSQL (as `postgres` when root) can reach, free ports
         from indicators.auth.admin import create_account
         from indicators.store import gate, pg

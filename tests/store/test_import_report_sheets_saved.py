@@ -16,7 +16,6 @@ tests skip, except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 from datetime import date
@@ -27,6 +26,7 @@ from openpyxl import Workbook, load_workbook
 
 from indicators.excel import export, importer
 from indicators.store import gate
+from tests.conftest import missing
 from tests.store.test_import import workbook
 from tests.store.test_import_formats import soffice
 from tests.store.test_import_report_sheets import commit, db, values  # noqa: F401 — the seeded store fixture
@@ -150,10 +150,8 @@ def sources() -> dict[str, Workbook]:
 def _need_soffice() -> str:
     found = soffice()
     if found is None:
-        reason = "LibreOffice Calc is not installed (apt-get install libreoffice-calc)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI=true but " + reason)
-        pytest.skip(reason + ": report sheets saved by LibreOffice not checked")
+        missing("LibreOffice Calc is not installed (apt-get install libreoffice-calc)",
+                "report sheets saved by LibreOffice not checked")
     return found
 
 
