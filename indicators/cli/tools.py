@@ -45,6 +45,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def _cmd_bench_load(args: argparse.Namespace) -> int:
     """`bench load`: light clients speaking Streamlit's protocol to the app server (bench/load.py)."""
     from bench.load import bench_load, table
+    from bench.run import LOAD_THINK_S
     if args.cluster:
         return _cmd_bench_cluster(args, table)
     db = getattr(args, "db", None)
@@ -54,7 +55,7 @@ def _cmd_bench_load(args: argparse.Namespace) -> int:
     try:
         report = bench_load(db, url=args.url, server_pid=args.pid, sessions=args.sessions, seconds=args.seconds,
                             officers=args.officers, in_place=args.in_place, rows_per_upload=args.rows,
-                            think_s=0.0 if args.think is None else args.think, ramp_s=args.ramp)
+                            think_s=LOAD_THINK_S if args.think is None else args.think, ramp_s=args.ramp)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:
         err(str(exc))
         return EXIT_ARGS
@@ -132,7 +133,8 @@ def add_cli(sub: argparse._SubParsersAction) -> None:
                       help="trong số phiên, số cán bộ nhập liệu tải tệp lên và nhập (mặc định 0)")
     load.add_argument("--rows", type=int, default=20, help="số dòng mỗi tệp tải lên (mặc định 20)")
     load.add_argument("--think", type=float, default=None,
-                      help="thời gian nghỉ trước mỗi thao tác, giây (mặc định 0; với --cluster: 5)")
+                      help="thời gian đọc trang trước mỗi thao tác, giây, ±50 %% (mặc định 5, như các khóa "
+                           "load_* của bench; 0: bấm liên tục)")
     load.add_argument("--ramp", type=float, default=None,
                       help="các phiên lần lượt mở trang đầu tiên trong bấy nhiêu giây (mặc định bằng --think; 0: cùng lúc)")
     load.add_argument("--in-place", action="store_true", help="chạy trên chính tệp --db (cán bộ sẽ ghi vào đó)")

@@ -121,3 +121,17 @@ def test_percentile_is_nearest_rank():
     assert load.percentile([], 0.95) is None
     assert load.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
     assert load.percentile([float(i) for i in range(1, 101)], 0.95) == 95.0
+
+
+def test_the_load_command_measures_people_who_read_before_they_click_unless_told(monkeypatch, tmp_path):
+    """`bench load --sessions 50 --seconds 60` measures what the bench's load_* keys measure:
+    people pausing ~5 s before each click; --think 0 asks for clicking without a pause."""
+    from bench.run import LOAD_THINK_S
+    from tests.conftest import cli_in_process
+    asked = []
+    monkeypatch.setattr(load, "bench_load", lambda db, **kw: asked.append(kw) or {"pages": {}, "load_p95_s": 1.0})
+    db = tmp_path / "x.duckdb"
+    assert cli_in_process(db, "bench", "load", "--sessions", "50", "--seconds", "60").returncode == 0
+    assert cli_in_process(db, "bench", "load", "--think", "0").returncode == 0
+    assert [(a["sessions"], a["think_s"]) for a in asked] == [(50, LOAD_THINK_S), (50, 0.0)]
+    assert LOAD_THINK_S == 5.0
