@@ -51,11 +51,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+
+from bench.run import LOAD_THINK_S   # as the load_* keys
 from indicators.paths import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "scripts" / "cluster.sh"
 START_TIMEOUT_S = 300
-LOAD_THINK_S = 5.0            # as bench/run.py's load_* keys
 WARM_PAGES = ("overview", "locality", "indicator", "presenter")
 
 

@@ -146,8 +146,8 @@ class _Worker:
         with self.lock:
             for attempt in (1, 2):
                 try:
-                    if early is not None and (self.proc is None or self.proc.poll() is not None):
-                        self._start_if_needed()
+                    # Never read in this process instead: one hostile file would then stop the app.
+                    self._start_if_needed()
                     if early is not None:
                         with early.state:
                             if early.cancelled:
@@ -171,8 +171,6 @@ class _Worker:
                 raise ReaderFailed("worker unavailable", unavailable=True)
 
     def _request_once(self, data: bytes, names: list[str] | None, typed: bool) -> tuple[dict, list[bytes]]:
-        # Never read in this process instead: one hostile file would then stop the app.
-        self._start_if_needed()
         deadline = time.monotonic() + TIMEOUT_S
         try:
             head = json.dumps({"names": names, "typed": typed}).encode()

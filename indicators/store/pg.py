@@ -410,11 +410,11 @@ class PgStore:
     def _known(self, table_versions: dict[str, int], generation: int | None) -> Iterator[None]:
         """While the AFTER_SYNC hooks or a write's after-write work run, the replica's replicated
         tables hold exactly what PostgreSQL held at these versions: table_versions() says so."""
-        _known.versions = (self.url, generation, dict(table_versions))
+        _caught_up.versions = (self.url, generation, dict(table_versions))
         try:
             yield
         finally:
-            _known.versions = None
+            _caught_up.versions = None
 
     def _lock(self, deadline: float, busy: Callable[[], str]) -> None:
         """This process's write lock, then PostgreSQL's advisory lock (every process's writers),
@@ -574,7 +574,7 @@ class PgStore:
 _writer = threading.local()   # .pending: the work put off by this thread's write (after_write)
 
 
-_known = threading.local()   # .versions: see PgStore._known
+_caught_up = threading.local()   # .versions: see PgStore._known
 
 
 def table_versions(tables) -> tuple | None:
@@ -582,7 +582,7 @@ def table_versions(tables) -> tuple | None:
     content of `tables` in the replica (the database, its generation and each table's version:
     equal keys, equal rows), for work that need not be redone on the same rows; None anywhere
     else (a DuckDB file, a write in progress, a replica not yet caught up)."""
-    known = getattr(_known, "versions", None)
+    known = getattr(_caught_up, "versions", None)
     if known is None or known[1] is None or any(t not in known[2] for t in tables):
         return None
     url, generation, versions = known
