@@ -30,7 +30,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,17 +75,52 @@ def version_path(db: Path) -> Path:
     return _side(db, ".version")
 
 
-def data_version(path: str | os.PathLike | None = None) -> str:
-    """The database's data version: it changes before every write, and only then. Reading it
-    costs a small file read, not an open of the database."""
+@dataclass(frozen=True)
+class Versions:
+    """What the version file says: `last`, the token of the last write of any kind (the data
+    version); `everything`, the token of the last write that may change anything; `scopes`, the
+    token of the last write confined to each scope (a province's reported values: "p:<code>")
+    since then. A cached read that depends on one province only is keyed on `everything` and that
+    province's token, so an upload to another province leaves it standing."""
+    last: str
+    everything: str
+    scopes: dict[str, str]
+
+    def of(self, scopes: Iterable[str]) -> str:
+        return self.everything + "".join(f"|{s}={self.scopes.get(s, '')}" for s in sorted(scopes))
+
+    def text(self) -> str:
+        return "".join([f"{self.last}\n", f"g {self.everything}\n",
+                        *(f"s {s} {t}\n" for s, t in sorted(self.scopes.items()))])
+
+
+def _parse(text: str) -> Versions:
+    """The version file (one token alone: the format before scopes, a write of everything)."""
+    lines = text.split("\n")
+    last = lines[0].strip() or "0"
+    everything, scopes = last, {}
+    for line in lines[1:]:
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == "g":
+            everything = parts[1]
+        elif len(parts) == 3 and parts[0] == "s":
+            scopes[parts[1]] = parts[2]
+    return Versions(last, everything, scopes)
+
+
+def versions(path: str | os.PathLike | None = None) -> Versions:
+    """The database's versions (see Versions). They change before every write, and only then;
+    reading them costs a small file read, not an open of the database. PostgreSQL keeps no scopes:
+    there every write is a write of everything."""
     where = target(path)
     if isinstance(where, str):
-        return pg.store(where).data_version()
+        version = pg.store(where).data_version()
+        return Versions(version, version, {})
     file = version_path(where)
     try:
         seen = os.stat(file)
     except FileNotFoundError:
-        return "0"
+        return _NO_VERSION
     # Every page loader asks, several times a run: a stat, and a read only when the file was
     # replaced (bump_version writes a new file and renames it over the old one). A file changed
     # in the last second is read anyway: a freed inode may come back with a coarse clock's
@@ -95,21 +130,38 @@ def data_version(path: str | os.PathLike | None = None) -> str:
     if known is not None and known[0] == stamp and time.time_ns() - seen.st_mtime_ns > 1_000_000_000:
         return known[1]
     try:
-        version = file.read_text(encoding="ascii").strip() or "0"
+        read = _parse(file.read_text(encoding="ascii"))
     except FileNotFoundError:
-        return "0"
-    _versions_read[file] = (stamp, version)
-    return version
+        return _NO_VERSION
+    _versions_read[file] = (stamp, read)
+    return read
 
 
-_versions_read: dict[Path, tuple[tuple[int, int, int], str]] = {}
+def data_version(path: str | os.PathLike | None = None) -> str:
+    """The database's data version: it changes before every write, and only then."""
+    return versions(path).last
 
 
-def bump_version(db: Path) -> str:
+_NO_VERSION = Versions("0", "0", {})
+_versions_read: dict[Path, tuple[tuple[int, int, int], Versions]] = {}
+
+
+def bump_version(db: Path, scopes: Iterable[str] | None = None) -> str:
+    """A new data version, before a write. `scopes`: the write changes only what those scopes
+    cover (a scope's own token changes, every other one stands); None: it may change anything.
+    A scoped bump reads the file first: it is made only inside `writing`, under the write lock."""
     token = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    if scopes is None:
+        new = Versions(token, token, {})
+    else:
+        try:
+            old = _parse(version_path(db).read_text(encoding="ascii"))
+        except FileNotFoundError:
+            old = Versions(token, token, {})
+        new = Versions(token, old.everything, {**old.scopes, **{s: token for s in scopes}})
     final = version_path(db)
     tmp = _side(db, f".version.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(token + "\n", encoding="ascii")
+    tmp.write_text(new.text(), encoding="ascii")
     os.replace(tmp, final)
     return token
 
@@ -355,10 +407,12 @@ def _flush(db: Path, deferred: list) -> None:
 
 
 @contextlib.contextmanager
-def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(path: str | os.PathLike | None = None, *, bump: bool = True,
+            scopes: Iterable[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The database opened read-write by this thread alone, migrated, for one write; other
     processes' reads and writes wait (bounded) until it is closed. `bump=False` for a write no
-    cached read shows (audit events only). Transactions are the caller's, as with `connect`."""
+    cached read shows (audit events only); `scopes` for a write confined to them (bump_version).
+    Transactions are the caller's, as with `connect`."""
     db = target(path)
     held = _held(db)
     if held is not None:
@@ -381,7 +435,7 @@ def writing(path: str | os.PathLike | None = None, *, bump: bool = True) -> Iter
         lock = _Flock(_side(db, ".lock"), True, deadline, "lần ghi này", db)
         try:
             if bump or not version_path(db).exists():
-                bump_version(db)
+                bump_version(db, scopes if bump else None)
             con = connect(db)
             _push(_Held(str(db), "write", con))
             try:

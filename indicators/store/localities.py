@@ -75,6 +75,11 @@ def provinces(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.cursor().execute(query("provinces")).df()
 
 
+def province_index(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """{locality_code: the code of its province} for every locality (a province: its own)."""
+    return dict(con.cursor().execute(query("province_index")).fetchall())
+
+
 def communes_of(con: duckdb.DuckDBPyConnection, province: str) -> pd.DataFrame:
     """The communes and wards of a province, with how many targets each has."""
     return con.cursor().execute(query("communes_of"), {"province": province}).df()

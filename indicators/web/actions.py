@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TypeVar
 
@@ -52,15 +52,20 @@ def _read(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exception
         return _refusing(lambda: work(con), *known)
 
 
-def _write(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exception]) -> T:
+def _write(work: Callable[[duckdb.DuckDBPyConnection], T], *known: type[Exception],
+           scopes: Iterable[str] | None = None, bump: bool = True) -> T:
     """`work(con)` on the database opened for this write alone; refusals become Refused. The
     overview's caches are checked in the same turn (a new target year needs them rebuilt), and
-    this process's cached reads are dropped (other processes see the new data version)."""
+    this process's cached reads are dropped (other processes see the new data version).
+    `scopes`: the write changes only those (one province's reported values), and the cached reads
+    of every other scope stand; `bump=False`: it changes nothing a page caches."""
     from indicators.excel.importer import refresh_overview_cache
-    with pacing.released(), writing() as con:   # the write's turn may wait for another process
+    with pacing.released(), writing(bump=bump, scopes=scopes) as con:   # the write's turn may wait for another process
         result = _refusing(lambda: work(con), *known)
-        refresh_overview_cache(con)
-    clear_caches()
+        if bump:
+            refresh_overview_cache(con)
+    if bump:
+        clear_caches(everything=scopes is None)
     return result
 
 
@@ -80,7 +85,8 @@ def sign_in(user_name: str, password: str) -> Account:
     """Check the password (every outcome audited; wrong ones slow down this client, see
     auth.signin) and remember the account in this session."""
     client = client_address()
-    account = _write(lambda con: check_password(con, user_name.strip().lower(), password, client=client))
+    # Accounts, sessions and audit events: nothing a page caches (the data version stands).
+    account = _write(lambda con: check_password(con, user_name.strip().lower(), password, client=client), bump=False)
     remember_sign_in(account)
     return account
 
@@ -183,9 +189,25 @@ def save_sheet_mapping(account: Account, signature: str, sheet_name: str, overri
 
 
 def commit_upload(account: Account, preview: importer.Preview, *, confirm_warnings: bool) -> importer.CommitResult:
-    """Write the previewed rows as one upload, in one transaction."""
+    """Write the previewed rows as one upload, in one transaction. It changes only the reported
+    values of the provinces of its rows (and the national figures): the cached pages of other
+    provinces stand."""
     return _write(lambda con: importer.commit(con, preview, account.user_name,
-                                          confirm_warnings=confirm_warnings), importer.ImportRefused)
+                                          confirm_warnings=confirm_warnings), importer.ImportRefused,
+                  scopes=upload_scopes(preview))
+
+
+def upload_scopes(preview: importer.Preview) -> list[str] | None:
+    """The scopes an upload of `preview` writes: the province of each of its rows' localities
+    (None, a write of everything, when one is not a known locality: it is refused anyway)."""
+    from indicators.web.data import of_locality
+    scopes: set[str] = set()
+    for code in preview.localities:
+        of = of_locality(code)
+        if of is None:
+            return None
+        scopes.update(of)
+    return sorted(scopes)
 
 
 def revert_upload(account: Account, upload_id: int) -> str:

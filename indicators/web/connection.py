@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Iterable
 
 import duckdb
 import streamlit as st
@@ -49,10 +50,12 @@ def reading() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
     return gate.reading(ensure_database(db_key()))
 
 
-def writing(*, bump: bool = True) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+def writing(*, bump: bool = True, scopes: Iterable[str] | None = None
+            ) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The database for one write, alone (waits, bounded, for a write of another process).
-    `bump=False` for writes no cached page shows (sessions)."""
-    return gate.writing(ensure_database(db_key()), bump=bump)
+    `bump=False` for writes no cached page shows (sessions); `scopes` for a write confined to
+    them (one province's reported values: province_scope)."""
+    return gate.writing(ensure_database(db_key()), bump=bump, scopes=scopes)
 
 
 def data_version() -> str:
@@ -60,37 +63,64 @@ def data_version() -> str:
     return gate.data_version(db_key())
 
 
-_resource_caches: list = []
+# What a cached read depends on, and so which writes make it read again (see key_version):
+EVERYTHING = None   # any write (the national scorecard: any upload changes it)
+SHARED = ()         # writes of everything only: the catalogue, targets, localities, accounts, tasks
 
 
-def shared_resource(**kwargs):
+def province_scope(province: str) -> str:
+    """The scope of one province's reported values (its own and its communes')."""
+    return f"p:{province}"
+
+
+def key_version(scopes: Iterable[str] | None) -> str:
+    """The version a cached read is keyed on: the data version for EVERYTHING; else the version
+    of the last write of everything with the versions of `scopes` (SHARED: none), which a write
+    confined to other scopes leaves as it is."""
+    if scopes is None:
+        return data_version()
+    return gate.versions(db_key()).of(scopes)
+
+
+_registered: list[tuple[object, bool]] = []   # (cached function, keyed on EVERYTHING)
+
+
+def register(cached, *, everything: bool):
+    """A cached function (st.cache_data or st.cache_resource) that clear_caches() drops:
+    `everything`, when it is keyed on the data version (any write makes its entries old)."""
+    _registered.append((cached, everything))
+    return cached
+
+
+def shared_resource(*, everything: bool = True, **kwargs):
     """st.cache_resource for a large read-only result shared by every session (the national
     scorecard), registered so that clear_caches() drops it after a write."""
-    def wrap(func):
-        cached = st.cache_resource(**kwargs)(func)
-        _resource_caches.append(cached)
-        return cached
-    return wrap
+    return lambda func: register(st.cache_resource(**kwargs)(func), everything=everything)
 
 
-def clear_caches() -> None:
-    """After a write (import, revert, target change): drop every cached read, for memory; the
-    data version in every cache key is what keeps an old value from being shown."""
-    st.cache_data.clear()
-    for cached in _resource_caches:
-        cached.clear()
+def clear_caches(*, everything: bool = True) -> None:
+    """After a write (import, revert, target change): drop cached reads, for memory; the version
+    in every cache key is what keeps an old value from being shown. `everything=False` after a
+    write confined to scopes: only the reads keyed on the data version are dropped; the others
+    keep their entries (those of the changed scopes are no longer asked for, and are bounded)."""
+    if everything:
+        st.cache_data.clear()
+    for cached, on_everything in _registered:
+        if everything or on_everything:
+            cached.clear()
 
 
-_seen: dict[str, str] = {}
+_seen: dict[str, tuple[str, str]] = {}
 _seen_lock = threading.Lock()
 
 
 def follow_writes() -> None:
     """At the start of every run: when another process (or session) wrote since this process
-    last looked, drop the caches filled under the old version."""
-    key, version = db_key(), data_version()
+    last looked, drop the caches filled under the old version (only those keyed on the data
+    version when no write since was a write of everything)."""
+    key, now = db_key(), gate.versions(db_key())
     with _seen_lock:
-        changed = _seen.get(key) not in (None, version)
-        _seen[key] = version
-    if changed:
-        clear_caches()
+        before = _seen.get(key)
+        _seen[key] = (now.last, now.everything)
+    if before is not None and before[0] != now.last:
+        clear_caches(everything=before[1] != now.everything)

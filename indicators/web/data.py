@@ -22,40 +22,94 @@ from indicators.progress.locality import locality_progress, target_years
 from indicators.store import catalogue, dataset, localities
 from indicators.store.audit import audit_log as read_audit_log
 from indicators.store import gate
-from indicators.web.connection import data_version, db_key, ensure_database, follow_writes, reading, shared_resource  # noqa: F401 — follow_writes: for app.py
+from indicators.web.connection import (EVERYTHING, SHARED, data_version, db_key, ensure_database,  # noqa: F401 — follow_writes: for app.py
+                                       follow_writes, key_version, province_scope, reading, register, shared_resource)
 
 
-def _cached(func, *, spinner: bool | str = False, resource: bool = False, **cache_kwargs):
-    """func(con, *args) as a cached function of (*args) on the current database and its data
-    version: after a write by any process, the next call reads again."""
-    def on_database(db: str, version: str, *args):
-        with gate.reading(ensure_database(db)) as con:
-            return func(con, *args)
+def _cached(func, *, spinner: bool | str = False, resource: bool = False, depends=EVERYTHING, **cache_kwargs):
+    """func(con, *args) as a cached function of (*args) on the current database and its version:
+    after a write it depends on, by any process, the next call reads again. `depends`:
+    EVERYTHING (any write), SHARED (writes of everything only: catalogue, targets, localities,
+    accounts, tasks), or a function of the call's arguments giving the scopes its result depends
+    on (None: everything), such as a province's reported values."""
+    def cache(everything: bool):
+        def on_database(db: str, version: str, *args):
+            with gate.reading(ensure_database(db)) as con:
+                return func(con, *args)
 
-    # Streamlit keys a cache on the function's module, name and source: the name tells them apart.
-    on_database.__module__, on_database.__qualname__ = func.__module__, f"{func.__qualname__}[cached]"
+        # Streamlit keys a cache on the function's module, name and source: the name tells them apart.
+        on_database.__module__ = func.__module__
+        on_database.__qualname__ = f"{func.__qualname__}[cached{'' if everything else ', scoped'}]"
+        kwargs = dict(cache_kwargs)
+        if not everything and not resource:
+            kwargs.setdefault("max_entries", 512)   # kept across other scopes' writes: bounded
+        if resource:
+            return shared_resource(show_spinner=spinner, everything=everything, **kwargs)(on_database)
+        return register(st.cache_data(show_spinner=spinner, **kwargs)(on_database), everything=everything)
 
-    if resource:
-        cached = shared_resource(show_spinner=spinner, **cache_kwargs)(on_database)
-    else:
-        cached = st.cache_data(show_spinner=spinner, **cache_kwargs)(on_database)
+    # Calls keyed on the data version and calls keyed on scopes are kept apart, so that a write
+    # confined to scopes drops the first (old for good) and keeps the second.
+    on_everything = cache(True) if depends is not SHARED else None
+    on_scopes = cache(False) if depends is not EVERYTHING else None
 
     @functools.wraps(func)
     def load(*args):
-        return cached(db_key(), data_version(), *args)
+        scopes = scopes_of(depends, args)
+        if scopes is None:
+            return on_everything(db_key(), data_version(), *args)
+        return on_scopes(db_key(), key_version(scopes), *args)
     return load
+
+
+def scopes_of(depends, args: tuple) -> tuple[str, ...] | None:
+    """The scopes a call depends on (None: everything); see _cached."""
+    return depends if depends is EVERYTHING or depends is SHARED else depends(*args)
+
+
+def _province_index(con) -> dict[str, str]:
+    return localities.province_index(con)
+
+
+_provinces_of = _cached(_province_index, resource=True, depends=SHARED, max_entries=4)
+
+
+def of_locality(locality_code: str | None, *_rest) -> tuple[str, ...] | None:
+    """The scopes of a read about one locality: its province's reported values (None: every
+    locality, or one not known)."""
+    province = _provinces_of().get(locality_code) if locality_code else None
+    return (province_scope(province),) if province else None
+
+
+def of_area(scope: str, province: str | None, *_rest) -> tuple[str, ...] | None:
+    """The scopes of a read over (scope kind, province): that province's values, or everything
+    for the whole country."""
+    return (province_scope(province),) if scope != "country" and province else None
+
+
+def of_province(province: str | None = None, *_rest) -> tuple[str, ...] | None:
+    return (province_scope(province),) if province else None
+
+
+def of_indicator_area(indicator: str, scope: str, province: str | None, *_rest) -> tuple[str, ...] | None:
+    return of_area(scope, province)
+
+
+def of_slides(order: str, locality_code: str | None, *_rest) -> tuple[str, ...] | None:
+    """One locality's slides (its targets, or what needs action there, then its task boards)
+    depend on its province; one indicator across localities, on everything."""
+    return of_locality(locality_code) if order in ("indicator", "offtrack") and locality_code else None
 
 
 # --- localities and the catalogue ----------------------------------------------------------
 # Read on every run of most pages: shared by every session (resource caches) instead of copied
 # out of st.cache_data's pickles on each call. Pages only read them (pandas copies on write:
 # a filtered or re-indexed frame never changes the shared one).
-provinces = _cached(localities.provinces, resource=True, max_entries=8)
-communes_of = _cached(localities.communes_of, resource=True, max_entries=128)   # (province)
-localities_with_targets = _cached(localities.localities_with_targets, resource=True, max_entries=8)
-indicators_with_targets = _cached(catalogue.indicators_with_targets, resource=True, max_entries=8)
-locality = _cached(localities.find_locality)
-labels = _cached(sc.labels, resource=True, max_entries=8)
+provinces = _cached(localities.provinces, resource=True, depends=SHARED, max_entries=8)
+communes_of = _cached(localities.communes_of, resource=True, depends=SHARED, max_entries=128)   # (province)
+localities_with_targets = _cached(localities.localities_with_targets, resource=True, depends=SHARED, max_entries=8)
+indicators_with_targets = _cached(catalogue.indicators_with_targets, resource=True, depends=SHARED, max_entries=8)
+locality = _cached(localities.find_locality, depends=SHARED)
+labels = _cached(sc.labels, resource=True, depends=SHARED, max_entries=8)
 is_synthetic = _cached(dataset.is_synthetic)
 has_illustrative_data = _cached(dataset.has_illustrative_data)
 
@@ -65,15 +119,15 @@ def _progress(con, locality_code: str, year: int, approved_only: bool = False):
     return locality_progress(con, locality_code, year, approved_only=approved_only)
 
 
-progress_of = _cached(_progress)                            # (locality_code, year[, approved_only]) -> LocalityProgress
-milestone_years = _cached(target_years)                      # (locality_code) -> [2026, 2030, …]
+progress_of = _cached(_progress, depends=of_locality)                           # (locality_code, year[, approved_only]) -> LocalityProgress
+milestone_years = _cached(target_years, depends=SHARED)                     # (locality_code) -> [2026, 2030, …]
 
 
 def _slides(con, order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
     return slides_for(con, order, locality_code=locality_code, indicator_code=indicator_code, year=year)
 
 
-slides = _cached(_slides, spinner="Đang chuẩn bị các trang trình chiếu…")
+slides = _cached(_slides, spinner="Đang chuẩn bị các trang trình chiếu…", depends=of_slides)
 
 
 def _scorecard_cells(con, scope: str, province: str | None, year: int, approved_only: bool = False) -> pd.DataFrame:
@@ -82,13 +136,14 @@ def _scorecard_cells(con, scope: str, province: str | None, year: int, approved_
 
 # A resource cache: the national scorecard (90k cells) is shared read-only by every session
 # instead of being copied on each rerun.
-scorecard_cells = _cached(_scorecard_cells, spinner="Đang tính bảng điểm…", resource=True, max_entries=32)
-completeness = _cached(sc.completeness)                      # (scope, province)
-missing_reports = _cached(sc.missing_reports)                # (indicator, scope, province)
-approval_latest = _cached(sc.approval_latest)                # (scope, province, level)
-province_rollup = _cached(sc.province_rollup)                # (province)
-indicator_across = _cached(sc.indicator_across)              # (indicator, scope, province, year)
-trajectories = _cached(sc.trajectories)                      # (indicator, scope, province)
+scorecard_cells = _cached(_scorecard_cells, spinner="Đang tính bảng điểm…", resource=True, max_entries=32,
+                          depends=of_area)
+completeness = _cached(sc.completeness, depends=of_area)                     # (scope, province)
+missing_reports = _cached(sc.missing_reports, depends=of_indicator_area)               # (indicator, scope, province)
+approval_latest = _cached(sc.approval_latest, depends=of_area)               # (scope, province, level)
+province_rollup = _cached(sc.province_rollup, depends=of_province)               # (province)
+indicator_across = _cached(sc.indicator_across, depends=of_indicator_area)             # (indicator, scope, province, year)
+trajectories = _cached(sc.trajectories, depends=of_indicator_area)                     # (indicator, scope, province)
 
 
 def _fresh(func, *args, **kwargs):
@@ -153,7 +208,7 @@ def approval_history(locality_code: str, period: str | None = None) -> pd.DataFr
     return _fresh(approval.approval_history, locality_code, period)
 
 
-_approver_reach = _cached(approval.approver_reach)
+_approver_reach = _cached(approval.approver_reach, depends=SHARED)
 
 
 def approver_reach(account: Account | None) -> str | None:

@@ -24,7 +24,7 @@ from indicators.tasks.sheets.task_list_import import TaskListPreview
 from indicators.text import fmt
 from indicators.web import pacing, tasks
 from indicators.web.actions import _read, _write
-from indicators.web.data import _cached, _fresh
+from indicators.web.data import SHARED, _cached, _fresh
 
 __all__ = ["states", "TaskListPreview", "TaskReport"]
 
@@ -422,7 +422,7 @@ def _agency_catalogue(con) -> pd.DataFrame:
     return con.execute(query("agency_catalogue")).df()
 
 
-agency_catalogue = _cached(_agency_catalogue)      # () -> agency_code, name_vi, kind, locality_code, n_lead, n_partner
+agency_catalogue = _cached(_agency_catalogue, depends=SHARED)     # () -> agency_code, name_vi, kind, locality_code, n_lead, n_partner
 
 
 def account_agencies() -> pd.DataFrame:

@@ -22,7 +22,7 @@ def _boards(con, locality_code: str | None, as_of: str) -> list[dict]:
     return board.locality_boards(con, locality_code, date.fromisoformat(as_of))
 
 
-boards = data._cached(_boards)   # (locality_code | None, 'YYYY-MM-DD') -> board slides
+boards = data._cached(_boards, depends=data.SHARED)  # (locality_code | None, 'YYYY-MM-DD') -> board slides
 
 
 def presenter_slides(order: str, locality_code: str | None, indicator_code: str | None, year: int,

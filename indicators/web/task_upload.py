@@ -15,7 +15,7 @@ from indicators.tasks import reports
 from indicators.tasks.sheets import task_import, template
 from indicators.tasks.states import label as state_label  # noqa: F401 — for the page
 from indicators.web.actions import Refused, _read, _write, file_digest, previewing  # noqa: F401 — Refused, file_digest: for the page
-from indicators.web.data import _cached
+from indicators.web.data import SHARED, _cached
 from indicators.web.tasks import plans_with_tasks, reportable_tasks, revert_reports  # noqa: F401 — for the page
 
 MAX_UPLOAD_MIB = MAX_FILE_BYTES // (1024 * 1024)
@@ -27,7 +27,7 @@ def quarters(today: date | None = None) -> list[str]:
     return template.recent_quarters(today or date.today())
 
 
-_agency_names = _cached(template.agency_names)   # (user_name) -> ['Sở Y tế']
+_agency_names = _cached(template.agency_names, depends=SHARED)  # (user_name) -> ['Sở Y tế']
 
 
 def reporting_for(account: Account) -> list[str]:

@@ -12,7 +12,7 @@ from indicators.tasks import listing, reports
 from indicators.tasks.parse import quarter_of
 from indicators.web import pacing
 from indicators.web.actions import Refused, _read, _write
-from indicators.web.data import _cached
+from indicators.web.data import SHARED, _cached
 
 
 def _plans(con) -> pd.DataFrame:
@@ -23,11 +23,11 @@ def _tasks(con, plan_code: str, as_of: str) -> pd.DataFrame:
     return listing.task_list(con, plan_code, date.fromisoformat(as_of))
 
 
-plans_with_tasks = _cached(_plans)                  # () -> plan_code, number, title, locality_code, n_tasks
-tasks_as_of = _cached(_tasks)                       # (plan_code, 'YYYY-MM-DD') -> listing.task_list
-task_history = _cached(listing.task_history)        # (plan_code, task_no) -> every report, newest first
-reportable_tasks = _cached(reports.reportable_tasks)  # (user_name, plan_code) -> [task_no]
-agencies_of = _cached(reports.agencies_of)          # (user_name) -> [agency_code]
+plans_with_tasks = _cached(_plans, depends=SHARED)                 # () -> plan_code, number, title, locality_code, n_tasks
+tasks_as_of = _cached(_tasks, depends=SHARED)                      # (plan_code, 'YYYY-MM-DD') -> listing.task_list
+task_history = _cached(listing.task_history, depends=SHARED)       # (plan_code, task_no) -> every report, newest first
+reportable_tasks = _cached(reports.reportable_tasks, depends=SHARED) # (user_name, plan_code) -> [task_no]
+agencies_of = _cached(reports.agencies_of, depends=SHARED)         # (user_name) -> [agency_code]
 
 
 def task_list(plan_code: str, as_of: date) -> pd.DataFrame:

@@ -22,12 +22,13 @@ from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io
 
 from indicators.present import charts, scorecard_table, slides
 from indicators.progress import statuses
 from indicators.text import fmt
 from indicators.web import data, task_slides
-from indicators.web.connection import data_version, db_key, shared_resource
+from indicators.web.connection import EVERYTHING, SHARED, data_version, db_key, key_version, shared_resource
 
 
 class SharedFigure(go.Figure):
@@ -44,7 +45,7 @@ class SharedFigure(go.Figure):
         """`figure` itself, made shared: not copied (a copy validates the whole figure again,
         0,7 s for Hà Nội's 37 cards, a third of building them)."""
         figure.__class__ = cls
-        figure._shared_dict = go.Figure.to_dict(figure)
+        figure._shared_dict = _Spec(go.Figure.to_dict(figure))
         return figure
 
     @classmethod
@@ -54,24 +55,54 @@ class SharedFigure(go.Figure):
         property, most of the cost of a chart. Only its height is also set on the object (what
         st.plotly_chart reads of a figure besides `to_dict()`)."""
         figure = cls(layout={"height": spec["layout"]["height"]} if "height" in spec.get("layout", {}) else None)
-        figure._shared_dict = spec
+        figure._shared_dict = _Spec(spec)
         return figure
 
     def to_dict(self) -> dict:
         return self._shared_dict
 
 
-def _view(func, *, max_entries: int = 256):
-    """func(*args) cached on (database, data version, *args), shared by every session."""
-    def on_version(db: str, version: str, *args):
-        return func(*args)
+class _Spec(dict):
+    """A shared figure's dict, which also keeps its JSON once made: st.plotly_chart encodes the
+    figure on every run (plotly.io.to_json), the same text each time."""
+    json: str | None = None
 
-    on_version.__module__, on_version.__qualname__ = func.__module__, f"{func.__qualname__}[view]"
-    cached = shared_resource(show_spinner=False, max_entries=max_entries)(on_version)
+
+_plotly_to_json = plotly.io.to_json
+
+
+def _to_json(fig, *args, **kwargs):
+    """plotly.io.to_json, as st.plotly_chart calls it; a shared figure's text is made once."""
+    if type(fig) is _Spec and not args and kwargs == {"validate": False}:
+        if fig.json is None:
+            fig.json = _plotly_to_json(fig, validate=False)
+        return fig.json
+    return _plotly_to_json(fig, *args, **kwargs)
+
+
+plotly.io.to_json = _to_json
+
+
+def _view(func, *, max_entries: int = 256, depends=EVERYTHING):
+    """func(*args) cached on (database, version, *args), shared by every session; `depends` as in
+    data._cached (the scopes of the reads it makes)."""
+    def cache(everything: bool):
+        def on_version(db: str, version: str, *args):
+            return func(*args)
+
+        on_version.__module__ = func.__module__
+        on_version.__qualname__ = f"{func.__qualname__}[view{'' if everything else ', scoped'}]"
+        return shared_resource(show_spinner=False, max_entries=max_entries, everything=everything)(on_version)
+
+    on_everything = cache(True) if depends is not SHARED else None
+    on_scopes = cache(False) if depends is not EVERYTHING else None
 
     @functools.wraps(func)
     def view(*args):
-        return cached(db_key(), data_version(), *args)
+        scopes = data.scopes_of(depends, args)
+        if scopes is None:
+            return on_everything(db_key(), data_version(), *args)
+        return on_scopes(db_key(), key_version(scopes), *args)
     return view
 
 
@@ -172,7 +203,7 @@ def _progress_figure(row: dict, obs: pd.DataFrame, ms: pd.DataFrame) -> SharedFi
     return SharedFigure.from_spec(charts.progress_spec(row, obs, ms))
 
 
-locality = _view(_locality)
+locality = _view(_locality, depends=data.of_locality)
 
 
 # --- the indicator page --------------------------------------------------------------------------
@@ -209,7 +240,7 @@ def _indicator_charts(part: pd.DataFrame, traj: pd.DataFrame, multiples: list[st
     return SharedFigure.of(ranked_fig), multiples_fig
 
 
-indicator_figures = _view(_indicator_figures)
+indicator_figures = _view(_indicator_figures, depends=data.of_indicator_area)
 
 
 def _indicator_table(indicator: str, scope: str, province: str | None, year: int) -> pd.DataFrame:
@@ -237,7 +268,7 @@ def _indicator_rows(df: pd.DataFrame, names: dict[str, str], unit: str, decimals
     })
 
 
-indicator_table = _view(_indicator_table)
+indicator_table = _view(_indicator_table, depends=data.of_indicator_area)
 
 
 # --- the presenter -------------------------------------------------------------------------------
@@ -248,7 +279,7 @@ def _slides(order: str, locality_code: str | None, indicator_code: str | None, y
     return task_slides.presenter_slides(order, locality_code, indicator_code, year, today)
 
 
-_slides_of = _view(_slides, max_entries=64)
+_slides_of = _view(_slides, max_entries=64, depends=data.of_slides)
 
 
 def slides_of(order: str, locality_code: str | None, indicator_code: str | None, year: int) -> list[dict]:
@@ -266,7 +297,7 @@ def _slide_figure(order: str, locality_code: str | None, indicator_code: str | N
     return SharedFigure.from_spec(slides.slide_spec(slide, height=640, large=True))
 
 
-_slide_figure_of = _view(_slide_figure)
+_slide_figure_of = _view(_slide_figure, depends=data.of_slides)
 
 
 def slide_figure(order: str, locality_code: str | None, indicator_code: str | None, year: int,
@@ -290,7 +321,7 @@ def _overview_cells(scope: str, province: str | None, year: int, approved_only: 
             "groups": sorted(codes["indicator_group"].unique())}
 
 
-overview_cells = _view(_overview_cells, max_entries=128)
+overview_cells = _view(_overview_cells, max_entries=128, depends=data.of_area)
 
 
 def _overview_table(scope: str, province: str | None, year: int, approved_only: bool, level: str,
@@ -333,4 +364,4 @@ def _overview_built(cells: pd.DataFrame, ind_in_scope: pd.DataFrame, picked: tup
             "columns": list(values.columns)}
 
 
-overview_table = _view(_overview_table, max_entries=128)
+overview_table = _view(_overview_table, max_entries=128, depends=data.of_area)

@@ -38,3 +38,8 @@ from indicator as i
 inner join target as t on t.indicator_code = i.indicator_code
 group by all
 order by i.name_vi
+
+-- name: province_index
+-- Every locality with the province it belongs to (a province: itself).
+select locality_code, coalesce(parent_code, locality_code) as province_code
+from locality
