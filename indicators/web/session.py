@@ -55,8 +55,11 @@ def current_account() -> Account | None:
     """The signed-in, still active account of this tab, or None. A session ended elsewhere or
     idle too long signs the tab out here, saying why."""
     known = st.session_state.get("session_id")
+    cookie = None if known else _cookie()
+    if not known and not cookie:   # a visitor who never signed in: nothing to look up
+        return None
     with reading() as con:
-        session = sessions.by_id(con, known) if known else sessions.from_cookie(con, _cookie())
+        session = sessions.by_id(con, known) if known else sessions.from_cookie(con, cookie)
         account = get_account(con, session.user_name) if session else None
     if session is None:
         _forget()
