@@ -22,6 +22,7 @@ from indicators.progress.locality import locality_progress, target_years
 from indicators.store import catalogue, dataset, localities
 from indicators.store.audit import audit_log as read_audit_log
 from indicators.store import gate
+from indicators.web import pacing
 from indicators.web.connection import (EVERYTHING, SHARED, data_version, db_key, ensure_database,  # noqa: F401 — follow_writes: for app.py
                                        follow_writes, key_version, province_scope, reading, register, shared_resource)
 
@@ -34,7 +35,7 @@ def _cached(func, *, spinner: bool | str = False, resource: bool = False, depend
     on (None: everything), such as a province's reported values."""
     def cache(everything: bool):
         def on_database(db: str, version: str, *args):
-            with gate.reading(ensure_database(db)) as con:
+            with pacing.computing(in_database=True), gate.reading(ensure_database(db)) as con:
                 return func(con, *args)
 
         # Streamlit keys a cache on the function's module, name and source: the name tells them apart.
@@ -55,9 +56,12 @@ def _cached(func, *, spinner: bool | str = False, resource: bool = False, depend
     @functools.wraps(func)
     def load(*args):
         scopes = scopes_of(depends, args)
-        if scopes is None:
-            return on_everything(db_key(), data_version(), *args)
-        return on_scopes(db_key(), key_version(scopes), *args)
+        try:
+            if scopes is None:
+                return on_everything(db_key(), data_version(), *args)
+            return on_scopes(db_key(), key_version(scopes), *args)
+        finally:
+            pacing.take_back()
     return load
 
 

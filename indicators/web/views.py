@@ -27,7 +27,7 @@ import plotly.io
 from indicators.present import charts, scorecard_table, slides
 from indicators.progress import statuses
 from indicators.text import fmt
-from indicators.web import data, task_slides
+from indicators.web import data, pacing, task_slides
 from indicators.web.connection import EVERYTHING, SHARED, data_version, db_key, key_version, shared_resource
 
 
@@ -88,7 +88,8 @@ def _view(func, *, max_entries: int = 256, depends=EVERYTHING):
     data._cached (the scopes of the reads it makes)."""
     def cache(everything: bool):
         def on_version(db: str, version: str, *args):
-            return func(*args)
+            with pacing.computing(in_database=False):   # its reads keep the slot (pacing.computing)
+                return func(*args)
 
         on_version.__module__ = func.__module__
         on_version.__qualname__ = f"{func.__qualname__}[view{'' if everything else ', scoped'}]"

@@ -82,3 +82,70 @@ def test_zero_turns_pacing_off(monkeypatch):
     finally:
         monkeypatch.delenv("INDICATORS_RUN_SLOTS")
         importlib.reload(pacing)
+
+
+def test_a_run_back_from_a_wait_goes_before_the_runs_not_yet_started(pacing):
+    """An upload's preview comes back from the sheet reader: it takes the next slot, before the
+    runs that arrived while it waited (its officer has been waiting longest)."""
+    order, in_wait, back_from_wait, newcomer_waits = [], threading.Event(), threading.Event(), threading.Event()
+
+    def previewing():
+        with pacing.run_slot():
+            with pacing.released():
+                in_wait.set()
+                back_from_wait.wait(10)
+            order.append("preview")
+
+    def newcomer():
+        newcomer_waits.set()
+        with pacing.run_slot():
+            order.append("newcomer")
+
+    a = threading.Thread(target=previewing)
+    a.start()
+    assert in_wait.wait(10)
+    with pacing.run_slot():            # the slot the preview gave back
+        b = threading.Thread(target=newcomer)
+        b.start()
+        assert newcomer_waits.wait(10)
+        back_from_wait.set()
+        while not pacing._GATE.returning:   # the preview now waits too, for this run to end
+            threading.Event().wait(0.01)
+    a.join(10)
+    b.join(10)
+    assert order == ["preview", "newcomer"]
+
+
+def test_a_read_computed_without_the_slot_and_asked_again_by_the_run_holding_it_ends(pacing, seeded_db):
+    """A cached read gives the slot back while the database works (pacing.computing). Another
+    run then holds the slot and asks for the same value: it waits for the first run's
+    computation, which must finish and take the slot after, not wait for it inside the cache."""
+    from indicators.web import data   # its loaders use this pacing module (reloaded in place)
+    data.ensure_database(data.db_key())   # opened once (which writes its first version): one key for both runs
+    go, computing = threading.Event(), threading.Event()
+
+    def slow(con, x):
+        computing.set()
+        assert go.wait(10)
+        return con.execute("select $x * 2", {"x": x}).fetchone()[0]
+
+    load = data._cached(slow, depends=data.SHARED)
+    results, holding = [], threading.Event()
+
+    def run(took: threading.Event | None = None):
+        with pacing.run_slot():
+            if took is not None:
+                took.set()
+            results.append(load(21))
+
+    first = threading.Thread(target=run, daemon=True)
+    first.start()
+    assert computing.wait(10)        # computing, without the slot
+    second = threading.Thread(target=run, args=(holding,), daemon=True)
+    second.start()
+    assert holding.wait(10)          # holds the slot, and asks for the value being computed
+    go.set()
+    first.join(20)
+    second.join(20)
+    assert not first.is_alive() and not second.is_alive(), "the two runs wait for each other"
+    assert results == [42, 42]
