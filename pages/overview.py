@@ -63,7 +63,7 @@ columns.update({c: st.column_config.TextColumn(i18n.indicator_short(c, ind_names
 st.markdown(f"**Bảng điểm** – {len(table)} địa phương × {len(view['columns'])} chỉ tiêu, tiến độ đến năm {year}. "
             "Bấm vào một dòng để mở trang Địa phương; bấm tiêu đề cột để sắp xếp.")
 event = st.dataframe(
-    table.style.apply(lambda _: view["css"], axis=None),
+    view["styled"],
     hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), on_select="rerun",
     selection_mode="single-row", key="ov_table",
     column_config=columns,

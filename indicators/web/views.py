@@ -23,6 +23,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io
+import streamlit.elements.arrow as st_arrow
 
 from indicators.present import charts, scorecard_table, slides
 from indicators.progress import statuses
@@ -81,6 +82,38 @@ def _to_json(fig, *args, **kwargs):
 
 
 plotly.io.to_json = _to_json
+
+
+def shared_styler(table: pd.DataFrame, css: pd.DataFrame):
+    """`table` tinted by `css` (a CSS text per cell), as a pandas Styler every session shows as
+    it is: st.dataframe renders a Styler's every cell anew on each run (pandas' _compute and
+    _translate, then Streamlit's display values: a tenth of the server's time under load). Here
+    that rendering is made once, on the first run that shows it, and copied after. Never change
+    the table or the styler after."""
+    styler = table.style.apply(lambda _: css, axis=None)
+    styler._indicators_shared = threading.Lock()
+    styler._indicators_marshalled = None
+    return styler
+
+
+_marshall_styler = st_arrow.marshall_styler
+
+
+def _marshall_shared(proto, styler, default_uuid: str) -> None:
+    """streamlit.elements.arrow.marshall_styler, as st.dataframe calls it; what it writes of a
+    shared styler (proto.styler: its uuid, styles and display values) is made once."""
+    lock = getattr(styler, "_indicators_shared", None)
+    if lock is None:
+        return _marshall_styler(proto, styler, default_uuid)
+    with lock:
+        if styler._indicators_marshalled is None:
+            _marshall_styler(proto, styler, default_uuid)
+            styler._indicators_marshalled = proto.styler.SerializeToString()
+            return
+    proto.styler.ParseFromString(styler._indicators_marshalled)
+
+
+st_arrow.marshall_styler = _marshall_shared
 
 
 def _view(func, *, max_entries: int = 256, depends=EVERYTHING):
@@ -361,7 +394,8 @@ def _overview_built(cells: pd.DataFrame, ind_in_scope: pd.DataFrame, picked: tup
     for col in status.columns:
         css[col] = [f"background-color: {statuses.STATUS_TINTS[s]}" if isinstance(s, str) else ""
                     for s in status[col]]
-    return {"table": table.reset_index(drop=True), "css": css.reset_index(drop=True), "order": order,
+    table, css = table.reset_index(drop=True), css.reset_index(drop=True)
+    return {"table": table, "css": css, "styled": shared_styler(table, css), "order": order,
             "columns": list(values.columns)}
 
 

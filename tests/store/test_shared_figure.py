@@ -65,3 +65,27 @@ def test_after_an_upload_only_the_changed_card_is_built_again_and_it_shows_the_n
     assert "93,7" not in json.dumps(drawn(before["bhyt_coverage"]), ensure_ascii=False)
     unchanged = [k for k in before if k != "bhyt_coverage"]
     assert unchanged and all(after[k] is before[k] for k in unchanged)
+
+
+def test_a_shared_styled_table_gives_streamlit_what_a_plain_one_does_on_every_run(seeded_db):
+    """The overview's tinted scorecard (web.views.shared_styler): the first run renders it, later
+    runs copy that; each must send the browser exactly what the plain pandas Styler gives."""
+    import pandas as pd
+    import streamlit.elements.arrow as st_arrow
+    from streamlit.proto.ArrowData_pb2 import ArrowData
+
+    from indicators.web import views
+    table = pd.DataFrame({"locality": ["Lai Châu (12)", "Hà Nội (01)"], "bhyt": ["● 95,0 ↑", "○ –"]})
+    css = pd.DataFrame({"locality": ["", ""], "bhyt": ["background-color: #fde0dd", ""]})
+
+    def sent(styler) -> bytes:
+        proto = ArrowData()
+        st_arrow.marshall_styler(proto, styler, "1234")
+        return proto.styler.SerializeToString()
+
+    shared = views.shared_styler(table, css)
+    expected = ArrowData()   # the plain Styler (pandas gives each a random uuid: the same here)
+    views._marshall_styler(expected, table.style.apply(lambda _: css, axis=None).set_uuid(shared.uuid), "1234")
+    runs = [sent(shared) for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2] == expected.styler.SerializeToString()
+    assert b"#fde0dd" in runs[2] and "● 95,0 ↑".encode() in runs[2]
