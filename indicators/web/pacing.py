@@ -27,16 +27,22 @@ class _Slots:
     """`n` slots handed to waiting runs in arrival order, except that a run coming back from a
     wait outside the interpreter (released) goes before the runs not yet started: it is already
     part way through, and its person is already waiting. A freed slot is handed to the next
-    waiter directly (no crowd of threads woken to race for it)."""
+    waiter directly (no crowd of threads woken to race for it). A run ending in a rerun (st.rerun
+    after an upload's commit, a click during a run) keeps its slot for the rerun, which Streamlit
+    starts at once in the same thread, for at most RERUN_HOLD_S."""
 
     def __init__(self, n: int) -> None:
         self.lock = threading.Lock()
         self.free = n
         self.returning: deque[threading.Event] = deque()
         self.arriving: deque[threading.Event] = deque()
+        self.kept_for: int | None = None   # the thread whose rerun a slot is kept for
 
     def take(self, *, returning: bool = False) -> None:
         with self.lock:
+            if self.kept_for == threading.get_ident():
+                self.kept_for = None
+                return
             if self.free:   # a free slot means nobody waits
                 self.free -= 1
                 return
@@ -44,13 +50,31 @@ class _Slots:
             (self.returning if returning else self.arriving).append(handed)
         handed.wait()
 
-    def give(self) -> None:
+    def give(self, *, for_rerun: bool = False) -> None:
         with self.lock:
-            waiting = self.returning or self.arriving
-            if waiting:
-                waiting.popleft().set()
-            else:
-                self.free += 1
+            if for_rerun and self.kept_for is None and (self.returning or self.arriving):
+                self.kept_for = owner = threading.get_ident()
+                timer = threading.Timer(RERUN_HOLD_S, self._expire, args=(owner,))
+                timer.daemon = True
+                timer.start()
+                return
+            self._hand_over()
+
+    def _expire(self, owner: int) -> None:
+        with self.lock:
+            if self.kept_for == owner:   # the rerun did not come (the session closed)
+                self.kept_for = None
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        waiting = self.returning or self.arriving
+        if waiting:
+            waiting.popleft().set()
+        else:
+            self.free += 1
+
+
+RERUN_HOLD_S = 0.25
 
 
 _SLOTS = _slots()
@@ -66,11 +90,17 @@ def run_slot() -> Iterator[None]:
         return
     _GATE.take()
     _HELD.held = True
+    rerun = False
     try:
         yield
+    except BaseException as exc:
+        # st.rerun() (after an upload's commit, a sign-in), or a click during the run: the rerun,
+        # in this same thread, continues what its person is waiting for (_Slots.give).
+        rerun = type(exc).__name__ == "RerunException"
+        raise
     finally:
         if _HELD.held:
-            _GATE.give()
+            _GATE.give(for_rerun=rerun)
         _HELD.held = _HELD.owed = False
 
 

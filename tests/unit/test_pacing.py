@@ -149,3 +149,59 @@ def test_a_read_computed_without_the_slot_and_asked_again_by_the_run_holding_it_
     second.join(20)
     assert not first.is_alive() and not second.is_alive(), "the two runs wait for each other"
     assert results == [42, 42]
+
+
+def test_the_rerun_a_run_asks_for_goes_before_the_runs_not_yet_started(pacing):
+    """An upload's commit ends with st.rerun(): the page its officer waits for is that rerun (in
+    the same thread), so it takes the next slot before the viewers who arrived meanwhile."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    order, newcomer_waits, go = [], threading.Event(), threading.Event()
+
+    def committing():
+        with pytest.raises(RerunException):
+            with pacing.run_slot():
+                assert go.wait(10)
+                raise RerunException(None)
+        with pacing.run_slot():   # Streamlit's rerun, in the same thread
+            order.append("rerun")
+
+    def newcomer():
+        newcomer_waits.set()
+        with pacing.run_slot():
+            order.append("newcomer")
+
+    a = threading.Thread(target=committing)
+    a.start()
+    while not pacing._GATE.free == 0:
+        threading.Event().wait(0.01)
+    b = threading.Thread(target=newcomer)
+    b.start()
+    assert newcomer_waits.wait(10)
+    while not pacing._GATE.arriving:   # the newcomer queues for the slot
+        threading.Event().wait(0.01)
+    go.set()
+    a.join(10)
+    b.join(10)
+    assert order == ["rerun", "newcomer"]
+
+
+def test_a_slot_kept_for_a_rerun_that_never_comes_goes_to_the_next_run(pacing):
+    """The session closed between the run and its rerun: the others are not kept waiting."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    pacing.RERUN_HOLD_S = 2.0   # (0,25 s in the app) long enough to see it kept on a busy machine
+    got, newcomer_waits = threading.Event(), threading.Event()
+
+    def newcomer():
+        newcomer_waits.set()
+        with pacing.run_slot():
+            got.set()
+
+    with pytest.raises(RerunException):
+        with pacing.run_slot():
+            threading.Thread(target=newcomer).start()
+            assert newcomer_waits.wait(10)
+            while not pacing._GATE.arriving:
+                threading.Event().wait(0.01)
+            raise RerunException(None)
+    assert not got.is_set()                                 # kept for the rerun…
+    assert got.wait(10)                                     # …which never comes: handed on
