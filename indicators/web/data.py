@@ -48,26 +48,31 @@ def _cached(func, *, spinner: bool | str = False, resource: bool = False, depend
             return shared_resource(show_spinner=spinner, everything=everything, **kwargs)(on_database)
         return register(st.cache_data(show_spinner=spinner, **kwargs)(on_database), everything=everything)
 
-    # Calls keyed on the data version and calls keyed on scopes are kept apart, so that a write
-    # confined to scopes drops the first (old for good) and keeps the second.
-    on_everything = cache(True) if depends is not SHARED else None
-    on_scopes = cache(False) if depends is not EVERYTHING else None
+    call = keyed(cache, depends)
 
     @functools.wraps(func)
     def load(*args):
-        scopes = scopes_of(depends, args)
         try:
-            if scopes is None:
-                return on_everything(db_key(), data_version(), *args)
-            return on_scopes(db_key(), key_version(scopes), *args)
+            return call(*args)
         finally:
             pacing.take_back()
     return load
 
 
-def scopes_of(depends, args: tuple) -> tuple[str, ...] | None:
-    """The scopes a call depends on (None: everything); see _cached."""
-    return depends if depends is EVERYTHING or depends is SHARED else depends(*args)
+def keyed(cache, depends):
+    """call(*args) of the cached functions `cache(everything)` makes, on (database, version,
+    *args): the data version for a call depending on everything, else the version of its scopes.
+    The two kinds of call are kept in two caches, so that a write confined to scopes drops the
+    first (old for good) and keeps the second."""
+    on_everything = cache(True) if depends is not SHARED else None
+    on_scopes = cache(False) if depends is not EVERYTHING else None
+
+    def call(*args):
+        scopes = depends if depends is EVERYTHING or depends is SHARED else depends(*args)
+        if scopes is None:
+            return on_everything(db_key(), data_version(), *args)
+        return on_scopes(db_key(), key_version(scopes), *args)
+    return call
 
 
 def _province_index(con) -> dict[str, str]:

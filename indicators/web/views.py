@@ -29,7 +29,7 @@ from indicators.present import charts, scorecard_table, slides
 from indicators.progress import statuses
 from indicators.text import fmt
 from indicators.web import data, pacing, task_slides
-from indicators.web.connection import EVERYTHING, SHARED, data_version, db_key, key_version, shared_resource
+from indicators.web.connection import EVERYTHING, shared_resource
 
 
 class SharedFigure(go.Figure):
@@ -128,16 +128,7 @@ def _view(func, *, max_entries: int = 256, depends=EVERYTHING):
         on_version.__qualname__ = f"{func.__qualname__}[view{'' if everything else ', scoped'}]"
         return shared_resource(show_spinner=False, max_entries=max_entries, everything=everything)(on_version)
 
-    on_everything = cache(True) if depends is not SHARED else None
-    on_scopes = cache(False) if depends is not EVERYTHING else None
-
-    @functools.wraps(func)
-    def view(*args):
-        scopes = data.scopes_of(depends, args)
-        if scopes is None:
-            return on_everything(db_key(), data_version(), *args)
-        return on_scopes(db_key(), key_version(scopes), *args)
-    return view
+    return functools.wraps(func)(data.keyed(cache, depends))
 
 
 class _ByContent:
