@@ -84,10 +84,24 @@ def test_zero_turns_pacing_off(monkeypatch):
         importlib.reload(pacing)
 
 
+def queued_newcomer(pacing, order: list) -> threading.Thread:
+    """A run arriving now: started, and returned once it waits in the queue for a slot; it
+    appends "newcomer" to `order` when it runs."""
+    def newcomer():
+        with pacing.run_slot():
+            order.append("newcomer")
+
+    thread = threading.Thread(target=newcomer, daemon=True)
+    thread.start()
+    while not pacing._GATE.arriving:
+        threading.Event().wait(0.01)
+    return thread
+
+
 def test_a_run_back_from_a_wait_goes_before_the_runs_not_yet_started(pacing):
     """An upload's preview comes back from the sheet reader: it takes the next slot, before the
     runs that arrived while it waited (its officer has been waiting longest)."""
-    order, in_wait, back_from_wait, newcomer_waits = [], threading.Event(), threading.Event(), threading.Event()
+    order, in_wait, back_from_wait = [], threading.Event(), threading.Event()
 
     def previewing():
         with pacing.run_slot():
@@ -96,18 +110,11 @@ def test_a_run_back_from_a_wait_goes_before_the_runs_not_yet_started(pacing):
                 back_from_wait.wait(10)
             order.append("preview")
 
-    def newcomer():
-        newcomer_waits.set()
-        with pacing.run_slot():
-            order.append("newcomer")
-
     a = threading.Thread(target=previewing)
     a.start()
     assert in_wait.wait(10)
     with pacing.run_slot():            # the slot the preview gave back
-        b = threading.Thread(target=newcomer)
-        b.start()
-        assert newcomer_waits.wait(10)
+        b = queued_newcomer(pacing, order)
         back_from_wait.set()
         while not pacing._GATE.returning:   # the preview now waits too, for this run to end
             threading.Event().wait(0.01)
@@ -155,7 +162,7 @@ def test_the_rerun_a_run_asks_for_goes_before_the_runs_not_yet_started(pacing):
     """An upload's commit ends with st.rerun(): the page its officer waits for is that rerun (in
     the same thread), so it takes the next slot before the viewers who arrived meanwhile."""
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
-    order, newcomer_waits, go = [], threading.Event(), threading.Event()
+    order, go = [], threading.Event()
 
     def committing():
         with pytest.raises(RerunException):
@@ -165,20 +172,11 @@ def test_the_rerun_a_run_asks_for_goes_before_the_runs_not_yet_started(pacing):
         with pacing.run_slot():   # Streamlit's rerun, in the same thread
             order.append("rerun")
 
-    def newcomer():
-        newcomer_waits.set()
-        with pacing.run_slot():
-            order.append("newcomer")
-
     a = threading.Thread(target=committing)
     a.start()
     while not pacing._GATE.free == 0:
         threading.Event().wait(0.01)
-    b = threading.Thread(target=newcomer)
-    b.start()
-    assert newcomer_waits.wait(10)
-    while not pacing._GATE.arriving:   # the newcomer queues for the slot
-        threading.Event().wait(0.01)
+    b = queued_newcomer(pacing, order)
     go.set()
     a.join(10)
     b.join(10)
@@ -189,19 +187,11 @@ def test_a_slot_kept_for_a_rerun_that_never_comes_goes_to_the_next_run(pacing):
     """The session closed between the run and its rerun: the others are not kept waiting."""
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
     pacing.RERUN_HOLD_S = 2.0   # (0,25 s in the app) long enough to see it kept on a busy machine
-    got, newcomer_waits = threading.Event(), threading.Event()
-
-    def newcomer():
-        newcomer_waits.set()
-        with pacing.run_slot():
-            got.set()
-
+    order: list = []
     with pytest.raises(RerunException):
         with pacing.run_slot():
-            threading.Thread(target=newcomer).start()
-            assert newcomer_waits.wait(10)
-            while not pacing._GATE.arriving:
-                threading.Event().wait(0.01)
+            newcomer = queued_newcomer(pacing, order)
             raise RerunException(None)
-    assert not got.is_set()                                 # kept for the rerun…
-    assert got.wait(10)                                     # …which never comes: handed on
+    assert order == []                                      # kept for the rerun…
+    newcomer.join(10)
+    assert order == ["newcomer"]                            # …which never comes: handed on
