@@ -118,7 +118,8 @@ def follow_writes() -> None:
     """At the start of every run: when another process (or session) wrote since this process
     last looked, drop the caches filled under the old version (only those keyed on the data
     version when no write since was a write of everything)."""
-    key, now = db_key(), gate.versions(db_key())
+    key = db_key()
+    now = gate.versions(key)
     with _seen_lock:
         before = _seen.get(key)
         _seen[key] = (now.last, now.everything)

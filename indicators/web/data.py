@@ -75,11 +75,7 @@ def keyed(cache, depends):
     return call
 
 
-def _province_index(con) -> dict[str, str]:
-    return localities.province_index(con)
-
-
-_provinces_of = _cached(_province_index, resource=True, depends=SHARED, max_entries=4)
+_provinces_of = _cached(localities.province_index, resource=True, depends=SHARED, max_entries=4)
 
 
 def of_locality(locality_code: str | None, *_rest) -> tuple[str, ...] | None:
